@@ -1,0 +1,1 @@
+//! Channel-subsystem control blocks, as the Principles of Operation lays them out.
