@@ -8,10 +8,20 @@
 //! - [`instructions`]: the I/O instructions (SSCH, TSCH, STSCH, ...) with
 //!   typed condition codes; the asm itself is only built for s390x.
 //! - [`css`]: the [`css::ChannelSubsystem`] trait over those instructions,
-//!   implemented by the real CPU (and, for host tests, by a simulator).
+//!   implemented by the real CPU (`css::Cpu`, on s390x) and, for host tests,
+//!   by a simulator.
+//! - [`polled`]: one channel program run to its end by polling TSCH.
 //! - [`discovery`]: finding devices by device number (STSCH, MSCH, SENSE ID).
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 pub mod structures;
+
+pub mod instructions;
+
+pub mod css;
+
+pub mod polled;
+
+pub mod discovery;

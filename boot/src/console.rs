@@ -6,9 +6,10 @@
 //! writes there with this library's own channel I/O. Output is buffered per
 //! line and written on each newline.
 
-use crate::sclp;
+use crate::{console3215, sclp};
 use core::fmt::{self, Write};
 use heapless::Vec;
+use s390_cio::structures::SubchannelId;
 use spin::Mutex;
 
 /// Where console output goes.
@@ -18,6 +19,8 @@ pub enum Backend {
     None,
     /// The SCLP VT220 console (QEMU).
     SclpVt220,
+    /// A 3215 console on this subchannel (Hercules).
+    Console3215(SubchannelId),
 }
 
 struct Console {
@@ -37,6 +40,14 @@ impl Console {
             // SAFETY: we hold the console lock, which owns the SCCB, and the
             // backend is only SclpVt220 after a successful `init_vt220`.
             Backend::SclpVt220 => unsafe { sclp::write_vt220(&self.line) },
+            Backend::Console3215(id) => {
+                let text = self.line.strip_suffix(b"\n").unwrap_or(&self.line);
+                for chunk in text.chunks(console3215::MAX_LINE) {
+                    // SAFETY: we hold the console lock, which owns the write
+                    // program.
+                    unsafe { console3215::write_line(id, chunk) };
+                }
+            }
         }
         self.line.clear();
     }
@@ -63,6 +74,8 @@ pub(crate) fn init() {
     // SAFETY: called once, with the console lock held.
     if unsafe { sclp::init_vt220() } {
         console.backend = Backend::SclpVt220;
+    } else if let Some(id) = console3215::find() {
+        console.backend = Backend::Console3215(id);
     }
 }
 

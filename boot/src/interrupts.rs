@@ -100,12 +100,15 @@ pub(crate) fn install_new_psws() {
     unsafe {
         new.external
             .write(Psw::disabled(__boot_external_entry as *const () as u64));
-        new.io.write(Psw::disabled(__boot_io_entry as *const () as u64));
+        new.io
+            .write(Psw::disabled(__boot_io_entry as *const () as u64));
         new.program
             .write(Psw::disabled(__boot_program_entry as *const () as u64));
-        new.machine_check
-            .write(Psw::disabled(__boot_machine_check_entry as *const () as u64));
-        new.svc.write(Psw::disabled(__boot_svc_entry as *const () as u64));
+        new.machine_check.write(Psw::disabled(
+            __boot_machine_check_entry as *const () as u64,
+        ));
+        new.svc
+            .write(Psw::disabled(__boot_svc_entry as *const () as u64));
     }
 }
 

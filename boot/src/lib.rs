@@ -26,6 +26,8 @@
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 pub mod console;
+mod console3215;
+mod ebcdic;
 pub mod exit;
 pub mod interrupts;
 pub mod lowcore;

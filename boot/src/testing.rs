@@ -20,28 +20,37 @@
 use crate::exit::ExitCode;
 use core::fmt::{self, Write};
 use heapless::String;
+use spin::Mutex;
 
-/// Why a guest test failed: a message with the place of the failed check.
+/// Longest failure message kept (the rest is cut).
+const MESSAGE_LEN: usize = 140;
+
+/// The message of the failure being reported. Tests run one at a time, so
+/// one buffer serves all, and [`TestFailure`] stays a small token that
+/// `?` moves cheaply.
+static FAILURE_MESSAGE: Mutex<String<MESSAGE_LEN>> = Mutex::new(String::new());
+
+/// Why a guest test failed; the message (with the place of the failed
+/// check) is kept by the harness until the test's result line is printed.
+#[derive(Debug)]
 pub struct TestFailure {
-    message: String<200>,
+    _message_recorded: (),
 }
 
 impl TestFailure {
-    /// A failure with a formatted message (cut at 200 bytes).
+    /// A failure with a formatted message (cut at 140 bytes, the 3215
+    /// console's line).
     pub fn new(args: fmt::Arguments<'_>) -> Self {
-        let mut message = String::new();
-        let mut writer = Truncating(&mut message);
-        writer.write_fmt(args).ok();
-        TestFailure { message }
-    }
-
-    /// The message.
-    pub fn message(&self) -> &str {
-        &self.message
+        let mut message = FAILURE_MESSAGE.lock();
+        message.clear();
+        Truncating(&mut message).write_fmt(args).ok();
+        TestFailure {
+            _message_recorded: (),
+        }
     }
 }
 
-struct Truncating<'a>(&'a mut String<200>);
+struct Truncating<'a>(&'a mut String<MESSAGE_LEN>);
 
 impl Write for Truncating<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
@@ -122,9 +131,9 @@ pub fn run(tests: &[Test]) -> ExitCode {
                 passed += 1;
                 crate::println!("ok {}", test.name);
             }
-            Err(failure) => {
+            Err(TestFailure { .. }) => {
                 failed += 1;
-                crate::println!("FAIL {}: {}", test.name, failure.message());
+                crate::println!("FAIL {}: {}", test.name, FAILURE_MESSAGE.lock().as_str());
             }
         }
     }

@@ -1,1 +1,81 @@
-fn main() {}
+//! `cargo xtask`: build, run and test s390-cio.
+//!
+//! Two commands are the project's interface (see README.md): `run` boots the
+//! example in QEMU, `test` runs every check and test suite. Both first install
+//! whatever the machine is missing (see `setup`).
+
+mod cross;
+mod guest;
+mod hercules;
+mod programs;
+mod qemu;
+mod setup;
+mod test;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Build, run and test s390-cio")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the example and boot it in QEMU with virtio-blk and virtio-net
+    /// devices at chosen device numbers; it lists every subchannel's device.
+    Run,
+    /// Run every check and test: fmt, clippy (host and s390x), doc, host
+    /// tests, the QEMU guest suite and the Hercules guest suite.
+    Test {
+        /// Also run a guest program with one failing and one hanging test,
+        /// to show that the harness reports both by name.
+        #[arg(long)]
+        self_check: bool,
+    },
+    /// Install the apt packages and toolchain pieces the other commands need.
+    Setup,
+}
+
+fn main() {
+    if let Err(error) = run(Cli::parse()) {
+        eprintln!("xtask: error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let root = repo_root()?;
+    match cli.command {
+        Command::Run => {
+            setup::ensure_tools()?;
+            programs::run_example(&root)
+        }
+        Command::Test { self_check } => {
+            setup::ensure_tools()?;
+            test::run(&root, self_check)
+        }
+        Command::Setup => setup::ensure_tools(),
+    }
+}
+
+/// The workspace root; xtask refuses to run from anywhere else.
+fn repo_root() -> Result<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = manifest
+        .parent()
+        .context("xtask is not inside the workspace")?
+        .to_path_buf();
+    let cwd = std::env::current_dir()?;
+    if cwd.canonicalize()? != root.canonicalize()? {
+        bail!(
+            "run cargo xtask from the repository root {} (not {})",
+            root.display(),
+            cwd.display()
+        );
+    }
+    Ok(root)
+}

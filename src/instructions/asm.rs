@@ -1,0 +1,239 @@
+//! Thin wrappers, one per I/O instruction. Each puts the subchannel id in
+//! general register 1, passes its storage operand with a `reg_addr` base
+//! register (never r0, which would mean "no base") and reads the condition
+//! code with IPM.
+//!
+//! None of them has `nomem`: they read and write their operands, and SSCH,
+//! RSCH, HSCH, CSCH and TSCH change what the channel does with main storage,
+//! so the compiler must not move memory accesses across them.
+
+use super::{
+    CancelResult, ClearResult, HaltResult, InterruptionCode, ModifyResult, ResumeResult,
+    StartResult, StoreResult, TestSubchannelResult,
+};
+use crate::structures::{Crw, Irb, Orb, Schib, SubchannelId};
+use core::arch::asm;
+
+/// Maps the condition code of an instruction that cannot set `cc` to the
+/// enum, or stops: the CPU gave a code the PoP rules out for it.
+macro_rules! decode {
+    ($ty:ty, $cc:expr) => {
+        match <$ty>::from_condition_code($cc as u8) {
+            Some(result) => result,
+            None => unreachable!(),
+        }
+    };
+}
+
+/// START SUBCHANNEL with `orb` (PoP, chapter 14, "START SUBCHANNEL").
+///
+/// # Safety
+/// On cc 0 the channel subsystem runs the channel program at the ORB's
+/// address: every CCW, IDAW and data area it names must stay valid and must
+/// not be used by the program in a conflicting way until the subchannel's
+/// final status for this start (primary status, or the end of a halt or
+/// clear) has been collected with TSCH. The ORB's reserved fields must be
+/// zero (else an operand exception).
+#[inline]
+pub unsafe fn ssch(id: SubchannelId, orb: &Orb) -> StartResult {
+    let cc: u32;
+    // SAFETY: the caller keeps the channel program alive (see above); the ORB
+    // is a valid, word-aligned operand and r1 holds a valid subchannel id.
+    unsafe {
+        asm!(
+            "ssch 0({orb})",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            orb = in(reg_addr) orb,
+            cc = lateout(reg) cc,
+            in("r1") u64::from(id.raw()),
+            options(nostack),
+        );
+    }
+    decode!(StartResult, cc)
+}
+
+/// RESUME SUBCHANNEL (PoP, chapter 14, "RESUME SUBCHANNEL").
+///
+/// # Safety
+/// The suspended channel program goes on: its storage must still be valid,
+/// exactly as for [`ssch`].
+#[inline]
+pub unsafe fn rsch(id: SubchannelId) -> ResumeResult {
+    let cc: u32;
+    // SAFETY: the caller keeps the suspended channel program alive.
+    unsafe {
+        asm!(
+            "rsch",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            cc = lateout(reg) cc,
+            in("r1") u64::from(id.raw()),
+            options(nostack),
+        );
+    }
+    decode!(ResumeResult, cc)
+}
+
+/// HALT SUBCHANNEL (PoP, chapter 14, "HALT SUBCHANNEL").
+///
+/// Halting never makes the channel touch new storage, but the channel
+/// program's storage stays in use until TSCH collects the halt's status.
+#[inline]
+pub fn hsch(id: SubchannelId) -> HaltResult {
+    let cc: u32;
+    // SAFETY: HSCH only ends I/O; r1 holds a valid subchannel id.
+    unsafe {
+        asm!(
+            "hsch",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            cc = lateout(reg) cc,
+            in("r1") u64::from(id.raw()),
+            options(nostack),
+        );
+    }
+    decode!(HaltResult, cc)
+}
+
+/// CLEAR SUBCHANNEL (PoP, chapter 14, "CLEAR SUBCHANNEL").
+#[inline]
+pub fn csch(id: SubchannelId) -> ClearResult {
+    let cc: u32;
+    // SAFETY: CSCH only ends I/O; r1 holds a valid subchannel id.
+    unsafe {
+        asm!(
+            "csch",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            cc = lateout(reg) cc,
+            in("r1") u64::from(id.raw()),
+            options(nostack),
+        );
+    }
+    decode!(ClearResult, cc)
+}
+
+/// CANCEL SUBCHANNEL (PoP, chapter 14, "CANCEL SUBCHANNEL").
+#[inline]
+pub fn xsch(id: SubchannelId) -> CancelResult {
+    let cc: u32;
+    // SAFETY: XSCH only withdraws a pending start; r1 holds a valid id.
+    unsafe {
+        asm!(
+            "xsch",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            cc = lateout(reg) cc,
+            in("r1") u64::from(id.raw()),
+            options(nostack),
+        );
+    }
+    decode!(CancelResult, cc)
+}
+
+/// MODIFY SUBCHANNEL from `schib` (PoP, chapter 14, "MODIFY SUBCHANNEL").
+///
+/// Only the PMCW's modifiable fields are used; the SCHIB usually comes from
+/// [`stsch`].
+#[inline]
+pub fn msch(id: SubchannelId, schib: &Schib) -> ModifyResult {
+    let cc: u32;
+    // SAFETY: MSCH reads the word-aligned SCHIB; r1 holds a valid id.
+    unsafe {
+        asm!(
+            "msch 0({schib})",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            schib = in(reg_addr) schib,
+            cc = lateout(reg) cc,
+            in("r1") u64::from(id.raw()),
+            options(nostack),
+        );
+    }
+    decode!(ModifyResult, cc)
+}
+
+/// STORE SUBCHANNEL into `schib` (PoP, chapter 14, "STORE SUBCHANNEL").
+#[inline]
+pub fn stsch(id: SubchannelId, schib: &mut Schib) -> StoreResult {
+    let cc: u32;
+    // SAFETY: STSCH writes the 52-byte, word-aligned SCHIB we borrow
+    // mutably; r1 holds a valid id.
+    unsafe {
+        asm!(
+            "stsch 0({schib})",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            schib = in(reg_addr) schib,
+            cc = lateout(reg) cc,
+            in("r1") u64::from(id.raw()),
+            options(nostack),
+        );
+    }
+    decode!(StoreResult, cc)
+}
+
+/// TEST SUBCHANNEL into `irb` (PoP, chapter 14, "TEST SUBCHANNEL").
+///
+/// Clears the subchannel's status and any pending I/O interruption for it.
+#[inline]
+pub fn tsch(id: SubchannelId, irb: &mut Irb) -> TestSubchannelResult {
+    let cc: u32;
+    // SAFETY: TSCH writes the 96-byte, word-aligned IRB we borrow mutably;
+    // r1 holds a valid id.
+    unsafe {
+        asm!(
+            "tsch 0({irb})",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            irb = in(reg_addr) irb,
+            cc = lateout(reg) cc,
+            in("r1") u64::from(id.raw()),
+            options(nostack),
+        );
+    }
+    decode!(TestSubchannelResult, cc)
+}
+
+/// TEST PENDING INTERRUPTION (PoP, chapter 14): clears one pending I/O
+/// interruption enabled by CR6 and returns its code, or `None` if none was
+/// pending.
+#[inline]
+pub fn tpi() -> Option<InterruptionCode> {
+    let mut code = InterruptionCode::default();
+    let cc: u32;
+    // SAFETY: TPI with a non-zero operand address stores two words into the
+    // word-aligned `code`.
+    unsafe {
+        asm!(
+            "tpi 0({code})",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            code = in(reg_addr) &mut code,
+            cc = lateout(reg) cc,
+            options(nostack),
+        );
+    }
+    (cc == 1).then_some(code)
+}
+
+/// STORE CHANNEL REPORT WORD (PoP, chapter 14): takes the next pending CRW,
+/// or `None` if none is pending (cc 1: zeros stored).
+#[inline]
+pub fn stcrw() -> Option<Crw> {
+    let mut crw = Crw::default();
+    let cc: u32;
+    // SAFETY: STCRW stores one word into the word-aligned `crw`.
+    unsafe {
+        asm!(
+            "stcrw 0({crw})",
+            "ipm {cc}",
+            "srl {cc}, 28",
+            crw = in(reg_addr) &mut crw,
+            cc = lateout(reg) cc,
+            options(nostack),
+        );
+    }
+    (cc == 0).then_some(crw)
+}

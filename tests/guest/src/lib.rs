@@ -1,0 +1,58 @@
+//! Helpers shared by the guest test programs in `src/bin/`.
+#![no_std]
+
+use s390_cio::css::{ChannelSubsystem, Cpu};
+use s390_cio::discovery;
+use s390_cio::instructions::TestSubchannelResult;
+use s390_cio::structures::{commands, Ccw1, CcwFlags, Irb, Isc, Orb, SubchannelId};
+use s390_cio_boot::testing::TestFailure;
+
+/// The I/O interruption subclass guest tests enable subchannels with.
+pub const ISC: u8 = 3;
+
+/// The subchannel of device `devno` in set 0, enabled with [`ISC`].
+pub fn subchannel_of(devno: u16) -> Result<SubchannelId, TestFailure> {
+    let (id, _) = discovery::find_device(&Cpu, 0, devno)
+        .ok_or_else(|| TestFailure::new(format_args!("device {devno:04x} not found")))?;
+    let isc = Isc::new(ISC).ok_or_else(|| TestFailure::new(format_args!("bad ISC")))?;
+    discovery::enable(&Cpu, id, isc)
+        .map_err(|e| TestFailure::new(format_args!("enabling {devno:04x}: {e}")))?;
+    Ok(id)
+}
+
+/// A one-CCW channel program: a control no-operation.
+#[repr(C, align(8))]
+pub struct NopProgram {
+    ccw: Ccw1,
+}
+
+/// A NOP channel program, to keep on the caller's stack while it runs.
+pub fn nop_program() -> NopProgram {
+    NopProgram {
+        ccw: Ccw1::new(commands::NOOP, CcwFlags::SLI, 0, 0),
+    }
+}
+
+impl NopProgram {
+    /// A format-1 ORB for this program with interruption parameter `parm`.
+    pub fn orb(&self, parm: u32) -> Orb {
+        Orb::new(&self.ccw as *const Ccw1 as u32).with_interruption_parameter(parm)
+    }
+}
+
+/// Polls TSCH until status is pending; returns the IRB.
+pub fn wait_for_status(id: SubchannelId) -> Result<Irb, TestFailure> {
+    let mut irb = Irb::default();
+    for _ in 0..100_000 {
+        match Cpu.test_subchannel(id, &mut irb) {
+            TestSubchannelResult::StatusWasPending => return Ok(irb),
+            TestSubchannelResult::NoStatusPending => {}
+            TestSubchannelResult::NotOperational => {
+                return Err(TestFailure::new(format_args!(
+                    "subchannel {id} not operational"
+                )))
+            }
+        }
+    }
+    Err(TestFailure::new(format_args!("no status from {id}")))
+}

@@ -1,0 +1,119 @@
+//! The guest programs, the emulators each runs on, and the QEMU machine the
+//! example boots in.
+
+use crate::cross;
+use crate::guest::{GuestExit, GuestImage};
+use crate::qemu;
+use anyhow::{bail, Context, Result};
+use std::path::Path;
+use std::time::Duration;
+
+/// An emulator guest programs run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum World {
+    /// QEMU with TCG: virtio-ccw devices.
+    Qemu,
+    /// Hercules: 3390 DASD, 3215 console, 1403 printer, 3505 reader.
+    Hercules,
+}
+
+impl World {
+    /// The suite name printed in `SUITE: N passed, N failed`.
+    pub fn suite(self) -> &'static str {
+        match self {
+            World::Qemu => "qemu",
+            World::Hercules => "hercules",
+        }
+    }
+}
+
+/// One guest test program (a binary of the `guest-tests` package).
+pub struct Program {
+    /// Binary name in `tests/guest/src/bin/`.
+    pub bin: &'static str,
+    /// Emulators it runs on.
+    pub worlds: &'static [World],
+    /// Only run by `cargo xtask test --self-check`.
+    pub self_check: bool,
+    /// Longest a run may take before it counts as hung.
+    pub timeout: Duration,
+    /// What the program must leave on the Hercules 1403 printer, checked as
+    /// one more test (`PROGRAM/printer_output`).
+    pub printer: Option<&'static str>,
+}
+
+/// Every guest test program.
+pub const PROGRAMS: &[Program] = &[
+    Program {
+        bin: "runtime",
+        worlds: &[World::Qemu, World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
+    },
+    Program {
+        bin: "css_qemu",
+        worlds: &[World::Qemu],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
+    },
+    Program {
+        bin: "selfcheck",
+        worlds: &[World::Qemu, World::Hercules],
+        self_check: true,
+        timeout: Duration::from_secs(5),
+        printer: None,
+    },
+];
+
+/// Device numbers of the QEMU machine's devices (subchannel set 0, css 0xfe,
+/// the virtual channel subsystem).
+pub const QEMU_BLK_DEVNO: u16 = 0x0100;
+/// A second virtio-blk disk.
+pub const QEMU_BLK2_DEVNO: u16 = 0x0101;
+/// The virtio-net device.
+pub const QEMU_NET_DEVNO: u16 = 0x0200;
+
+/// The QEMU devices every guest sees: two virtio-blk disks (raw images made
+/// here) and a virtio-net card without a backend, at known device numbers.
+pub fn qemu_devices(root: &Path) -> Result<Vec<String>> {
+    let dir = cross::work_dir(root, "qemu")?;
+    let mut args = Vec::new();
+    for (id, devno) in [("d0", QEMU_BLK_DEVNO), ("d1", QEMU_BLK2_DEVNO)] {
+        let image = dir.join(format!("{id}.img"));
+        if !image.exists() {
+            std::fs::write(&image, vec![0u8; 1 << 20])
+                .with_context(|| format!("creating {}", image.display()))?;
+        }
+        args.push("-drive".to_owned());
+        args.push(format!(
+            "file={},if=none,id={id},format=raw",
+            image.display()
+        ));
+        args.push("-device".to_owned());
+        args.push(format!("virtio-blk-ccw,drive={id},devno=fe.0.{devno:04x}"));
+    }
+    args.push("-netdev".to_owned());
+    args.push("user,id=net0,restrict=on".to_owned());
+    args.push("-device".to_owned());
+    args.push(format!(
+        "virtio-net-ccw,netdev=net0,devno=fe.0.{QEMU_NET_DEVNO:04x}"
+    ));
+    Ok(args)
+}
+
+/// `cargo xtask run`: boots `examples/enumerate` in QEMU with the standard
+/// devices; its console goes to ours.
+pub fn run_example(root: &Path) -> Result<()> {
+    let image: GuestImage = cross::build_guest(root, "enumerate", "enumerate")?;
+    let devices = qemu_devices(root)?;
+    println!(
+        "xtask: booting {} in QEMU (virtio-blk at 0.0.{QEMU_BLK_DEVNO:04x} and 0.0.{QEMU_BLK2_DEVNO:04x}, virtio-net at 0.0.{QEMU_NET_DEVNO:04x})",
+        image.elf.display()
+    );
+    match qemu::run_interactive(&image, &devices, Duration::from_secs(60))? {
+        GuestExit::Success => Ok(()),
+        other => bail!("the example did not exit with success: {other:?}"),
+    }
+}
