@@ -1,7 +1,8 @@
-//! ASCII to EBCDIC (code page 037), for the 3215 console.
+//! ASCII to EBCDIC (code page 037), for the 3215 console and unit-record
+//! devices.
 
 /// Code page 037 for ASCII 0x20-0x7e; other bytes become `?` (0x6f).
-pub(crate) fn from_ascii(byte: u8) -> u8 {
+pub fn from_ascii(byte: u8) -> u8 {
     const PRINTABLE: [u8; 95] = [
         0x40, 0x5a, 0x7f, 0x7b, 0x5b, 0x6c, 0x50, 0x7d, 0x4d, 0x5d, 0x5c, 0x4e, 0x6b, 0x60, 0x4b,
         0x61, // ' ' to '/'

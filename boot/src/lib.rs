@@ -27,7 +27,7 @@
 
 pub mod console;
 mod console3215;
-mod ebcdic;
+pub mod ebcdic;
 pub mod exit;
 pub mod interrupts;
 pub mod lowcore;

@@ -59,6 +59,13 @@ pub const PROGRAMS: &[Program] = &[
         printer: None,
     },
     Program {
+        bin: "css_hercules",
+        worlds: &[World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: Some("S390-CIO PRINTER TEST LINE\n"),
+    },
+    Program {
         bin: "selfcheck",
         worlds: &[World::Qemu, World::Hercules],
         self_check: true,

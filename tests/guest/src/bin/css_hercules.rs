@@ -1,0 +1,219 @@
+//! Channel-subsystem guest tests on Hercules: the configuration in
+//! `tests/hercules/hercules.cnf.in` defines a 3215 console at 0009, a 3505
+//! reader at 000C (deck made by xtask), a 1403 printer at 000E (its output is
+//! checked by xtask) and a 3390 DASD at 0120, in that subchannel order.
+#![no_std]
+#![no_main]
+
+use guest_tests::{nop_program, subchannel_of, wait_for_status};
+use s390_cio::css::{ChannelSubsystem, Cpu};
+use s390_cio::discovery;
+use s390_cio::instructions::{
+    ClearResult, HaltResult, StartResult, StoreResult, TestSubchannelResult,
+};
+use s390_cio::polled;
+use s390_cio::structures::{Ccw1, CcwFlags, Irb, Orb, Schib, SubchannelId, SubchannelType};
+use s390_cio_boot::ebcdic;
+use s390_cio_boot::testing::TestResult;
+use s390_cio_boot::{check, check_eq, guest_tests};
+
+const CONSOLE: u16 = 0x0009;
+const READER: u16 = 0x000c;
+const PRINTER: u16 = 0x000e;
+const DASD: u16 = 0x0120;
+
+/// STSCH finds every configured device, in definition order, with the PMCW
+/// Hercules sets (one path, 0x80).
+fn stsch_finds_configured_devices() -> TestResult {
+    for (number, devno) in [CONSOLE, READER, PRINTER, DASD].into_iter().enumerate() {
+        let found = discovery::find_device(&Cpu, 0, devno);
+        check!(found.is_some(), "device {:04x} not found", devno);
+        let (id, schib) = found.unwrap();
+        check_eq!(
+            usize::from(id.number()),
+            number,
+            "subchannel number of {:04x}",
+            devno
+        );
+        check_eq!(schib.pmcw.subchannel_type(), SubchannelType::Io, "type");
+        check_eq!(schib.pmcw.pim(), 0x80, "PIM of {:04x}", devno);
+        check_eq!(schib.pmcw.device_number(), devno, "device number");
+    }
+    Ok(())
+}
+
+/// SENSE ID gives each device's control-unit and device type.
+fn sense_id_identifies_devices() -> TestResult {
+    for (devno, cu, cu_model, dev, dev_model) in [
+        (CONSOLE, 0x3215, 0x00, 0x3215, 0x00),
+        (READER, 0x2821, 0x01, 0x3505, 0x01),
+        (PRINTER, 0x2821, 0x01, 0x1403, 0x01),
+        (DASD, 0x3990, 0xc2, 0x3390, 0x02),
+    ] {
+        let id = subchannel_of(devno)?;
+        let identity = discovery::sense_id(&Cpu, id);
+        check!(
+            identity.is_ok(),
+            "SENSE ID of {:04x}: {:?}",
+            devno,
+            identity
+        );
+        let identity = identity.unwrap();
+        check_eq!(identity.control_unit_type, cu, "CU type of {:04x}", devno);
+        check_eq!(
+            identity.control_unit_model,
+            cu_model,
+            "CU model of {:04x}",
+            devno
+        );
+        check_eq!(
+            identity.device_type,
+            Some(dev),
+            "device type of {:04x}",
+            devno
+        );
+        check_eq!(
+            identity.device_model,
+            Some(dev_model),
+            "device model of {:04x}",
+            devno
+        );
+    }
+    Ok(())
+}
+
+/// SSCH on a subchannel that was never enabled: cc 3 (Hercules starts with
+/// every subchannel disabled when there is no IPL).
+fn ssch_cc3_on_disabled_subchannel() -> TestResult {
+    let first_unused = SubchannelId::new(0, 4).unwrap();
+    let mut schib = Schib::default();
+    check_eq!(
+        Cpu.store_subchannel(first_unused, &mut schib),
+        StoreResult::NotOperational,
+        "STSCH past the last device"
+    );
+    let (id, schib) = discovery::find_device(&Cpu, 0, DASD).unwrap();
+    if schib.pmcw.is_enabled() {
+        let mut disabled = schib;
+        disabled.pmcw.set_enabled(false);
+        Cpu.modify_subchannel(id, &disabled);
+    }
+    let program = nop_program();
+    // SAFETY: a not-operational start runs nothing; `program` outlives it.
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(1)) };
+    check_eq!(cc, StartResult::NotOperational, "SSCH on disabled {}", id);
+    Ok(())
+}
+
+/// TSCH with nothing pending: cc 1; HSCH and CSCH on an idle subchannel
+/// initiate their function and end with its status.
+fn tsch_hsch_csch_on_idle_subchannel() -> TestResult {
+    let id = subchannel_of(DASD)?;
+    let mut irb = Irb::default();
+    check_eq!(
+        Cpu.test_subchannel(id, &mut irb),
+        TestSubchannelResult::NoStatusPending,
+        "TSCH"
+    );
+    check_eq!(Cpu.halt_subchannel(id), HaltResult::Initiated, "HSCH");
+    let irb = wait_for_status(id)?;
+    check!(
+        irb.scsw.function_control().halt(),
+        "halt function in {:?}",
+        irb.scsw
+    );
+    check_eq!(Cpu.clear_subchannel(id), ClearResult::Initiated, "CSCH");
+    let irb = wait_for_status(id)?;
+    check!(
+        irb.scsw.function_control().clear(),
+        "clear function in {:?}",
+        irb.scsw
+    );
+    Ok(())
+}
+
+/// Unit-record buffers: one CCW and up to 132 bytes of EBCDIC data.
+#[repr(C, align(8))]
+struct UnitRecordProgram {
+    ccw: Ccw1,
+    data: [u8; 132],
+}
+
+impl UnitRecordProgram {
+    fn new(command: u8, count: u16) -> Self {
+        UnitRecordProgram {
+            ccw: Ccw1::new(command, CcwFlags::SLI, count, 0),
+            data: [0x40; 132],
+        }
+    }
+
+    /// The ORB, with the CCW pointed at `data` where the program is now (it
+    /// must not move until the I/O ends).
+    fn orb(&mut self) -> Orb {
+        self.ccw = Ccw1::new(
+            self.ccw.command(),
+            self.ccw.flags(),
+            self.ccw.count(),
+            self.data.as_ptr() as u32,
+        );
+        Orb::new(&self.ccw as *const Ccw1 as u32)
+    }
+}
+
+/// The line xtask expects on the 1403 (`xtask/src/programs.rs`).
+const PRINTER_LINE: &str = "S390-CIO PRINTER TEST LINE";
+/// The first card of the deck xtask puts in the 3505.
+const FIRST_CARD: &str = "S390-CIO READER CARD 1";
+
+/// WRITE (0x09, space after print) of one line to the 1403; xtask compares
+/// the printer file with it.
+fn printer_prints_a_line() -> TestResult {
+    let id = subchannel_of(PRINTER)?;
+    let mut program = UnitRecordProgram::new(0x09, PRINTER_LINE.len() as u16);
+    program.ccw = Ccw1::new(
+        0x09,
+        CcwFlags::SLI,
+        PRINTER_LINE.len() as u16,
+        program.data.as_ptr() as u32,
+    );
+    for (to, from) in program.data.iter_mut().zip(PRINTER_LINE.bytes()) {
+        *to = ebcdic::from_ascii(from);
+    }
+    // SAFETY: `program` lives until `polled::run` returns.
+    let result = unsafe { polled::run(&Cpu, id, &program.orb()) };
+    check!(result.is_ok(), "printer write: {:?}", result);
+    Ok(())
+}
+
+/// READ (0x02) of one 80-byte card from the 3505.
+fn reader_reads_first_card() -> TestResult {
+    let id = subchannel_of(READER)?;
+    let mut program = UnitRecordProgram::new(0x02, 80);
+    // SAFETY: `program` lives until `polled::run` returns.
+    let result = unsafe { polled::run(&Cpu, id, &program.orb()) };
+    check!(result.is_ok(), "card read: {:?}", result);
+    for (i, expected) in FIRST_CARD.bytes().enumerate() {
+        check_eq!(
+            program.data[i],
+            ebcdic::from_ascii(expected),
+            "card column {}",
+            i + 1
+        );
+    }
+    check!(
+        program.data[FIRST_CARD.len()..80]
+            .iter()
+            .all(|&b| b == 0x40),
+        "card not blank-padded"
+    );
+    Ok(())
+}
+
+guest_tests![
+    stsch_finds_configured_devices,
+    sense_id_identifies_devices,
+    ssch_cc3_on_disabled_subchannel,
+    tsch_hsch_csch_on_idle_subchannel,
+    printer_prints_a_line,
+    reader_reads_first_card,
+];
