@@ -72,6 +72,13 @@ pub const PROGRAMS: &[Program] = &[
         timeout: Duration::from_secs(5),
         printer: None,
     },
+    Program {
+        bin: "selfcheck_crash",
+        worlds: &[World::Qemu, World::Hercules],
+        self_check: true,
+        timeout: Duration::from_secs(10),
+        printer: None,
+    },
 ];
 
 /// Device numbers of the QEMU machine's devices (subchannel set 0, css 0xfe,

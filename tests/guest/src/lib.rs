@@ -1,5 +1,6 @@
 //! Helpers shared by the guest test programs in `src/bin/`.
 #![no_std]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;

@@ -3,6 +3,7 @@
 //! reader at 000C (deck made by xtask), a 1403 printer at 000E (its output is
 //! checked by xtask) and a 3390 DASD at 0120, in that subchannel order.
 #![no_std]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
 
 use guest_tests::{nop_program, subchannel_of, wait_for_status};

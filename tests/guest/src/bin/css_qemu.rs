@@ -2,6 +2,7 @@
 //! virtio-blk disks at device numbers 0100 and 0101 and a virtio-net card at
 //! 0200 (see `xtask/src/programs.rs`).
 #![no_std]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
 
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -108,11 +109,8 @@ fn ssch_cc1_while_status_pending() -> TestResult {
     let orb = program.orb(0x1111);
     // SAFETY: `program` lives until the end of this function, after TSCH has
     // collected every start's final status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &orb) },
-        StartResult::Started,
-        "first SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &orb) };
+    check_eq!(cc, StartResult::Started, "first SSCH");
     let mut schib = Schib::default();
     for _ in 0..1000 {
         Cpu.store_subchannel(id, &mut schib);
@@ -122,20 +120,14 @@ fn ssch_cc1_while_status_pending() -> TestResult {
     }
     check!(schib.scsw.is_status_pending(), "NOP never completed");
     // SAFETY: as above.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &orb) },
-        StartResult::StatusPending,
-        "second SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &orb) };
+    check_eq!(cc, StartResult::StatusPending, "second SSCH");
     let irb = wait_for_status(id)?;
     check!(irb.scsw.device_status().channel_end(), "channel end");
     check!(irb.scsw.device_status().device_end(), "device end");
     // SAFETY: as above.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &orb) },
-        StartResult::Started,
-        "third SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &orb) };
+    check_eq!(cc, StartResult::Started, "third SSCH");
     wait_for_status(id)?;
     Ok(())
 }
@@ -200,11 +192,8 @@ fn qemu_quirk_tsch_leaves_interruption_pending() -> TestResult {
     let id = subchannel_of(BLK2)?;
     let program = nop_program();
     // SAFETY: `program` outlives the start; TSCH below collects its status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(0x5157)) },
-        StartResult::Started,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0x5157)) };
+    check_eq!(cc, StartResult::Started, "SSCH");
     let irb = wait_for_status(id)?;
     check!(irb.scsw.is_primary(), "primary status");
     let stale = Cpu.test_pending_interruption();
@@ -233,11 +222,8 @@ fn tpi_clears_a_pending_interruption() -> TestResult {
     let id = subchannel_of(BLK2)?;
     let program = nop_program();
     // SAFETY: `program` outlives the start; TSCH below collects its status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(0xc0ffee)) },
-        StartResult::Started,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0xc0ffee)) };
+    check_eq!(cc, StartResult::Started, "SSCH");
     let mut code = None;
     for _ in 0..1000 {
         code = Cpu.test_pending_interruption();
@@ -274,11 +260,8 @@ fn io_interruption_ends_enabled_wait() -> TestResult {
     let before = interrupts::io_interruption_count();
     let program = nop_program();
     // SAFETY: `program` outlives the start; TSCH below collects its status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(0x42)) },
-        StartResult::Started,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0x42)) };
+    check_eq!(cc, StartResult::Started, "SSCH");
     interrupts::wait_for_interrupt(InterruptClasses {
         io: true,
         external: false,

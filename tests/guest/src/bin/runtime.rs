@@ -1,5 +1,6 @@
 //! Guest tests of the bare-metal runtime itself (`boot/`), on every emulator.
 #![no_std]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
 
 use s390_cio_boot::psw::Psw;

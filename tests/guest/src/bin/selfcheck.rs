@@ -1,6 +1,7 @@
 //! Planted failures for `cargo xtask test --self-check`: the host must report
 //! `planted_failure` and `planted_hang` as failed, by name.
 #![no_std]
+#![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
 
 use s390_cio_boot::testing::TestResult;
