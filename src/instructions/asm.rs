@@ -237,3 +237,17 @@ pub fn stcrw() -> Option<Crw> {
     }
     (cc == 0).then_some(crw)
 }
+
+/// STORE CLOCK (PoP, chapter 4 "Control", "TOD Clock"): the TOD clock, whose
+/// bit 51 ticks once a microsecond. The condition code (clock not set, in
+/// error, stopped) is not reported: emulators always give cc 0, and a
+/// timeout only needs a value that advances.
+#[inline]
+pub fn stck() -> u64 {
+    let mut clock = 0u64;
+    // SAFETY: STCK stores one doubleword into `clock`.
+    unsafe {
+        asm!("stck 0({clock})", clock = in(reg_addr) &mut clock, options(nostack));
+    }
+    clock
+}

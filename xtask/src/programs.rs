@@ -59,6 +59,13 @@ pub const PROGRAMS: &[Program] = &[
         printer: None,
     },
     Program {
+        bin: "hotplug_qemu",
+        worlds: &[World::Qemu],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
+    },
+    Program {
         bin: "css_hercules",
         worlds: &[World::Hercules],
         self_check: false,
@@ -90,11 +97,12 @@ pub const QEMU_BLK2_DEVNO: u16 = 0x0101;
 pub const QEMU_NET_DEVNO: u16 = 0x0200;
 
 /// The QEMU devices every guest sees: two virtio-blk disks (raw images made
-/// here) and a virtio-net card without a backend, at known device numbers.
+/// here; device ids `blk0`, `blk1` for QMP) and a virtio-net card with an
+/// isolated user-mode backend, at known device numbers.
 pub fn qemu_devices(root: &Path) -> Result<Vec<String>> {
     let dir = cross::work_dir(root, "qemu")?;
     let mut args = Vec::new();
-    for (id, devno) in [("d0", QEMU_BLK_DEVNO), ("d1", QEMU_BLK2_DEVNO)] {
+    for (id, devno) in [("blk0", QEMU_BLK_DEVNO), ("blk1", QEMU_BLK2_DEVNO)] {
         let image = dir.join(format!("{id}.img"));
         if !image.exists() {
             std::fs::write(&image, vec![0u8; 1 << 20])
@@ -102,17 +110,19 @@ pub fn qemu_devices(root: &Path) -> Result<Vec<String>> {
         }
         args.push("-drive".to_owned());
         args.push(format!(
-            "file={},if=none,id={id},format=raw",
+            "file={},if=none,id={id}-drive,format=raw",
             image.display()
         ));
         args.push("-device".to_owned());
-        args.push(format!("virtio-blk-ccw,drive={id},devno=fe.0.{devno:04x}"));
+        args.push(format!(
+            "virtio-blk-ccw,id={id},drive={id}-drive,devno=fe.0.{devno:04x}"
+        ));
     }
     args.push("-netdev".to_owned());
     args.push("user,id=net0,restrict=on".to_owned());
     args.push("-device".to_owned());
     args.push(format!(
-        "virtio-net-ccw,netdev=net0,devno=fe.0.{QEMU_NET_DEVNO:04x}"
+        "virtio-net-ccw,id=net0-device,netdev=net0,devno=fe.0.{QEMU_NET_DEVNO:04x}"
     ));
     Ok(args)
 }

@@ -230,7 +230,15 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
     let image = cross::build_guest(root, "guest-tests", program.bin)?;
     let mut printer_outcome = None;
     let run = match world {
-        World::Qemu => qemu::run(&image, &programs::qemu_devices(root)?, program.timeout)?,
+        World::Qemu => {
+            let dir = cross::work_dir(root, &format!("qemu/{}", program.bin))?;
+            qemu::run(
+                &image,
+                &programs::qemu_devices(root)?,
+                &dir,
+                program.timeout,
+            )?
+        }
         World::Hercules => {
             let dir = cross::work_dir(root, &format!("hercules/{}", program.bin))?;
             let run = hercules::run(&image, &dir, program.timeout)
@@ -252,6 +260,11 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
         run.elapsed.as_secs_f64(),
         run.exit
     );
+    if std::env::var_os("XTASK_SHOW_CONSOLE").is_some() {
+        for line in &run.console {
+            println!("    | {line}");
+        }
+    }
     let mut outcomes = guest::outcomes(program.bin, &run, program.timeout);
     outcomes.extend(printer_outcome);
     Ok(outcomes)
