@@ -279,10 +279,15 @@ fn split<T>(
             capacity: out.len(),
         });
     }
-    let mut entry = address;
-    for slot in out.iter_mut().take(needed) {
-        *slot = make(entry);
-        entry = (entry / block + 1) * block;
+    // Entry i > 0 starts block `first_block + i`, which is at most the block
+    // of `last`: the product never exceeds `last`, so it cannot overflow even
+    // at the top of the address space.
+    for (i, slot) in out.iter_mut().take(needed).enumerate() {
+        *slot = make(if i == 0 {
+            address
+        } else {
+            (first_block + i as u64) * block
+        });
     }
     Ok(out.get(..needed).unwrap_or_default())
 }
@@ -375,6 +380,20 @@ pub fn midaws<'a>(
 
 #[cfg(test)]
 mod tests {
+
+    /// Found by `cargo xtask fuzz`: a buffer in the last block of the 64-bit
+    /// address space made the next-block computation overflow.
+    #[test]
+    fn buffer_in_the_top_block_does_not_overflow() {
+        let mut out = [Format2Idaw::default(); 4];
+        let idaws = format2_idaws(u64::MAX, 1, IdawBlockSize::Size4K, &mut out).unwrap();
+        assert_eq!(idaws.len(), 1);
+        assert_eq!(idaws[0].address(), u64::MAX);
+        let idaws = format2_idaws(u64::MAX - 4096, 4097, IdawBlockSize::Size4K, &mut out).unwrap();
+        assert_eq!(idaws.len(), 2);
+        assert_eq!(idaws[1].address(), u64::MAX - 4095);
+    }
+
     use super::*;
 
     #[test]

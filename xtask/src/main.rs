@@ -5,6 +5,7 @@
 //! whatever the machine is missing (see `setup`).
 
 mod cross;
+mod fuzz;
 mod guest;
 mod hercules;
 mod programs;
@@ -38,6 +39,16 @@ enum Command {
     },
     /// Install the apt packages and toolchain pieces the other commands need.
     Setup,
+    /// Run the coverage-guided fuzzer (libFuzzer) over every decoder and
+    /// builder of `src/structures`; the last line is `execs: N, crashes: N`.
+    Fuzz {
+        /// How many inputs to run.
+        #[arg(long, default_value_t = 1_000_000)]
+        execs: u64,
+        /// libFuzzer's random seed (32-bit).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
 }
 
 fn main() {
@@ -59,6 +70,7 @@ fn run(cli: Cli) -> Result<()> {
             test::run(&root, self_check)
         }
         Command::Setup => setup::ensure_tools(),
+        Command::Fuzz { execs, seed } => fuzz::run(&root, execs, seed),
     }
 }
 

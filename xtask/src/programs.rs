@@ -59,6 +59,13 @@ pub const PROGRAMS: &[Program] = &[
         printer: None,
     },
     Program {
+        bin: "instructions_qemu",
+        worlds: &[World::Qemu],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
+    },
+    Program {
         bin: "hotplug_qemu",
         worlds: &[World::Qemu],
         self_check: false,
@@ -71,6 +78,13 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: Some("S390-CIO PRINTER TEST LINE\n"),
+    },
+    Program {
+        bin: "instructions_hercules",
+        worlds: &[World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
     },
     Program {
         bin: "selfcheck",
