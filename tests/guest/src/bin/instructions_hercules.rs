@@ -151,11 +151,8 @@ fn make_status_pending(id: SubchannelId) -> TestResult {
     let program = nop_program();
     // SAFETY: the NOP transfers no data, and the poll below waits for its
     // end, so `program` outlives the channel's use of it.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(0x7e57)) },
-        StartResult::Started,
-        "SSCH of the NOP"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0x7e57)) };
+    check_eq!(cc, StartResult::Started, "SSCH of the NOP");
     let schib = poll_until(id, |schib| schib.scsw.is_status_pending())?;
     check!(
         schib.scsw.is_status_pending(),
@@ -216,11 +213,8 @@ fn ssch_cc0_then_tsch_cc0_stores_nop_irb() -> TestResult {
     let orb = program.orb(0x600d);
     let ccw_address = orb.channel_program_address();
     // SAFETY: `program` lives to the end of this function, after TSCH.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &orb) },
-        StartResult::Started,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &orb) };
+    check_eq!(cc, StartResult::Started, "SSCH");
     poll_until(id, |schib| schib.scsw.is_status_pending())?;
     let mut irb = sentinel_irb();
     check_eq!(
@@ -414,11 +408,8 @@ fn ssch_sets_pmcw_interruption_parameter() -> TestResult {
     settle(id);
     let program = nop_program();
     // SAFETY: `program` lives until wait_for_status collected the status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(0xabcd_0123)) },
-        StartResult::Started,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0xabcd_0123)) };
+    check_eq!(cc, StartResult::Started, "SSCH");
     let schib = store(id)?;
     check_eq!(schib.pmcw.interruption_parameter(), 0xabcd_0123, "intparm");
     wait_for_status(id)?;
@@ -446,17 +437,11 @@ fn status_pending_gives_cc1() -> TestResult {
     make_status_pending(id)?;
     let program = nop_program();
     // SAFETY: cc 1 starts nothing; `program` outlives the call anyway.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(1)) },
-        StartResult::StatusPending,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(1)) };
+    check_eq!(cc, StartResult::StatusPending, "SSCH");
     // SAFETY: cc 1 resumes nothing.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::StatusPending,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::StatusPending, "RSCH");
     check_eq!(Cpu.halt_subchannel(id), HaltResult::StatusPending, "HSCH");
     let schib = store(id)?;
     check_eq!(
@@ -517,11 +502,8 @@ fn suspended_start_gives_msch_cc2() -> TestResult {
     );
     program.clear_suspend_flag();
     // SAFETY: `program` lives until the final status is collected below.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::Resumed,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::Resumed, "RSCH");
     wait_for_status(id)?;
     settle(id);
     Ok(())
@@ -617,11 +599,8 @@ fn hercules_quirk_ssch_cc0_while_suspended() -> TestResult {
     let other = nop_program();
     let orb = other.orb(0x2222);
     // SAFETY: `other` lives until its final status is collected below.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &orb) },
-        StartResult::Started,
-        "SSCH while suspended"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &orb) };
+    check_eq!(cc, StartResult::Started, "SSCH while suspended");
     let irb = wait_for_status(id)?;
     let scsw = irb.scsw;
     let words = Words(scsw.words());
@@ -662,11 +641,8 @@ fn rsch_cc0_resumes_suspended_program() -> TestResult {
     start_suspended(id, &program)?;
     program.clear_suspend_flag();
     // SAFETY: `program` lives until the final status is collected below.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::Resumed,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::Resumed, "RSCH");
     let irb = wait_for_status(id)?;
     let scsw = irb.scsw;
     let words = Words(scsw.words());
@@ -709,11 +685,8 @@ fn scsw_shows_suspend_control() -> TestResult {
     );
     program.clear_suspend_flag();
     // SAFETY: `program` lives until the final status is collected below.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::Resumed,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::Resumed, "RSCH");
     let irb = wait_for_status(id)?;
     check!(
         irb.scsw.suspend_control(),
@@ -729,11 +702,8 @@ fn rsch_cc2_when_not_suspended() -> TestResult {
     let id = subchannel_of(DASD)?;
     settle(id);
     // SAFETY: cc 2 resumes nothing.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::NotApplicable,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::NotApplicable, "RSCH");
     Ok(())
 }
 
@@ -797,11 +767,8 @@ fn hercules_quirk_hsch_of_suspended_program_leaves_active_bits() -> TestResult {
     );
     let nop = nop_program();
     // SAFETY: `nop` lives until wait_for_status collected its status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &nop.orb(6)) },
-        StartResult::Started,
-        "SSCH after the halt"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &nop.orb(6)) };
+    check_eq!(cc, StartResult::Started, "SSCH after the halt");
     let irb = wait_for_status(id)?;
     check!(irb.scsw.is_primary(), "NOP {}", Words(irb.scsw.words()));
     let schib = store(id)?;
@@ -828,11 +795,8 @@ fn xsch_cc2_on_suspended_start() -> TestResult {
     );
     program.clear_suspend_flag();
     // SAFETY: `program` lives until the final status is collected below.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::Resumed,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::Resumed, "RSCH");
     let irb = wait_for_status(id)?;
     check!(irb.scsw.is_primary(), "{}", Words(irb.scsw.words()));
     settle(id);
@@ -857,17 +821,11 @@ fn cc3_for_missing_subchannel() -> TestResult {
     let id = missing_subchannel()?;
     let program = nop_program();
     // SAFETY: cc 3 starts nothing.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(4)) },
-        StartResult::NotOperational,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(4)) };
+    check_eq!(cc, StartResult::NotOperational, "SSCH");
     // SAFETY: cc 3 resumes nothing.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::NotOperational,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::NotOperational, "RSCH");
     check_eq!(Cpu.halt_subchannel(id), HaltResult::NotOperational, "HSCH");
     check_eq!(
         Cpu.clear_subchannel(id),
@@ -904,18 +862,12 @@ fn ssch_cc3_on_disabled_subchannel() -> TestResult {
     let program = nop_program();
     // SAFETY: cc 3 starts nothing; `program` outlives the later start,
     // whose status wait_for_status collects.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(5)) },
-        StartResult::NotOperational,
-        "SSCH while disabled"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(5)) };
+    check_eq!(cc, StartResult::NotOperational, "SSCH while disabled");
     subchannel_of(DASD)?;
     // SAFETY: as above.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(5)) },
-        StartResult::Started,
-        "SSCH after enabling"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(5)) };
+    check_eq!(cc, StartResult::Started, "SSCH after enabling");
     wait_for_status(id)?;
     settle(id);
     Ok(())
@@ -930,11 +882,8 @@ fn tpi_cc0_then_cc1() -> TestResult {
     check!(none.is_none(), "TPI found an interruption");
     let program = nop_program();
     // SAFETY: `program` lives until wait_for_status collected the status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(0x7777)) },
-        StartResult::Started,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0x7777)) };
+    check_eq!(cc, StartResult::Started, "SSCH");
     let mut code = None;
     for _ in 0..POLLS {
         code = Cpu.test_pending_interruption();

@@ -139,11 +139,8 @@ fn make_status_pending(id: SubchannelId) -> TestResult {
     let program = nop_program();
     // SAFETY: QEMU runs the NOP inside SSCH; the program outlives the call
     // and the status is collected by the caller's TSCH.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(0x7e57)) },
-        StartResult::Started,
-        "SSCH of the NOP"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0x7e57)) };
+    check_eq!(cc, StartResult::Started, "SSCH of the NOP");
     let schib = store(id)?;
     check!(
         schib.scsw.is_status_pending(),
@@ -188,11 +185,8 @@ fn ssch_cc0_then_tsch_cc0_stores_nop_irb() -> TestResult {
     let orb = program.orb(0x600d);
     let ccw_address = orb.channel_program_address();
     // SAFETY: `program` lives to the end of this function, after TSCH.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &orb) },
-        StartResult::Started,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &orb) };
+    check_eq!(cc, StartResult::Started, "SSCH");
     let mut irb = sentinel_irb();
     check_eq!(
         Cpu.test_subchannel(id, &mut irb),
@@ -383,11 +377,8 @@ fn ssch_sets_pmcw_interruption_parameter() -> TestResult {
     settle(id);
     let program = nop_program();
     // SAFETY: `program` lives until wait_for_status collected the status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(0xabcd_0123)) },
-        StartResult::Started,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0xabcd_0123)) };
+    check_eq!(cc, StartResult::Started, "SSCH");
     let schib = store(id)?;
     check_eq!(schib.pmcw.interruption_parameter(), 0xabcd_0123, "intparm");
     wait_for_status(id)?;
@@ -415,17 +406,11 @@ fn status_pending_gives_cc1() -> TestResult {
     make_status_pending(id)?;
     let program = nop_program();
     // SAFETY: cc 1 starts nothing; `program` outlives the call anyway.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(1)) },
-        StartResult::StatusPending,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(1)) };
+    check_eq!(cc, StartResult::StatusPending, "SSCH");
     // SAFETY: cc 1 resumes nothing.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::StatusPending,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::StatusPending, "RSCH");
     check_eq!(Cpu.halt_subchannel(id), HaltResult::StatusPending, "HSCH");
     let schib = store(id)?;
     check_eq!(
@@ -479,11 +464,8 @@ fn suspended_start_gives_ssch_and_msch_cc2() -> TestResult {
     );
     let other = nop_program();
     // SAFETY: cc 2 starts nothing.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &other.orb(2)) },
-        StartResult::Busy,
-        "second SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &other.orb(2)) };
+    check_eq!(cc, StartResult::Busy, "second SSCH");
     check_eq!(
         Cpu.modify_subchannel(id, &schib),
         ModifyResult::Busy,
@@ -491,11 +473,8 @@ fn suspended_start_gives_ssch_and_msch_cc2() -> TestResult {
     );
     program.clear_suspend_flag();
     // SAFETY: `program` lives until the final status is collected below.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::Resumed,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::Resumed, "RSCH");
     wait_for_status(id)?;
     settle(id);
     Ok(())
@@ -510,11 +489,8 @@ fn rsch_cc0_resumes_suspended_program() -> TestResult {
     start_suspended(id, &program)?;
     program.clear_suspend_flag();
     // SAFETY: `program` lives until the final status is collected below.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::Resumed,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::Resumed, "RSCH");
     let irb = wait_for_status(id)?;
     let scsw = irb.scsw;
     let words = Words(scsw.words());
@@ -559,11 +535,8 @@ fn qemu_quirk_scsw_lacks_suspend_control() -> TestResult {
     );
     program.clear_suspend_flag();
     // SAFETY: `program` lives until the final status is collected below.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::Resumed,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::Resumed, "RSCH");
     let irb = wait_for_status(id)?;
     check!(
         !irb.scsw.suspend_control(),
@@ -579,11 +552,8 @@ fn rsch_cc2_when_not_suspended() -> TestResult {
     let id = subchannel_of(BLK)?;
     settle(id);
     // SAFETY: cc 2 resumes nothing.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::NotApplicable,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::NotApplicable, "RSCH");
     Ok(())
 }
 
@@ -716,11 +686,8 @@ fn xsch_cc0_cancels_suspended_start() -> TestResult {
     );
     let nop = nop_program();
     // SAFETY: `nop` lives until wait_for_status collected its status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &nop.orb(3)) },
-        StartResult::Started,
-        "SSCH after XSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &nop.orb(3)) };
+    check_eq!(cc, StartResult::Started, "SSCH after XSCH");
     wait_for_status(id)?;
     settle(id);
     Ok(())
@@ -744,17 +711,11 @@ fn cc3_for_missing_subchannel() -> TestResult {
     let id = missing_subchannel()?;
     let program = nop_program();
     // SAFETY: cc 3 starts nothing.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(4)) },
-        StartResult::NotOperational,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(4)) };
+    check_eq!(cc, StartResult::NotOperational, "SSCH");
     // SAFETY: cc 3 resumes nothing.
-    check_eq!(
-        unsafe { Cpu.resume_subchannel(id) },
-        ResumeResult::NotOperational,
-        "RSCH"
-    );
+    let cc = unsafe { Cpu.resume_subchannel(id) };
+    check_eq!(cc, ResumeResult::NotOperational, "RSCH");
     check_eq!(Cpu.halt_subchannel(id), HaltResult::NotOperational, "HSCH");
     check_eq!(
         Cpu.clear_subchannel(id),
@@ -790,18 +751,12 @@ fn ssch_cc3_on_disabled_subchannel() -> TestResult {
     let program = nop_program();
     // SAFETY: cc 3 starts nothing; `program` outlives the later start,
     // whose status wait_for_status collects.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(5)) },
-        StartResult::NotOperational,
-        "SSCH while disabled"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(5)) };
+    check_eq!(cc, StartResult::NotOperational, "SSCH while disabled");
     subchannel_of(BLK2)?;
     // SAFETY: as above.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(5)) },
-        StartResult::Started,
-        "SSCH after enabling"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(5)) };
+    check_eq!(cc, StartResult::Started, "SSCH after enabling");
     wait_for_status(id)?;
     settle(id);
     Ok(())
@@ -816,11 +771,8 @@ fn tpi_cc0_then_cc1() -> TestResult {
     check!(none.is_none(), "TPI found an interruption");
     let program = nop_program();
     // SAFETY: `program` lives until wait_for_status collected the status.
-    check_eq!(
-        unsafe { Cpu.start_subchannel(id, &program.orb(0x7777)) },
-        StartResult::Started,
-        "SSCH"
-    );
+    let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0x7777)) };
+    check_eq!(cc, StartResult::Started, "SSCH");
     let code = Cpu.test_pending_interruption();
     check!(code.is_some(), "TPI found nothing");
     let code = code.unwrap_or_default();
