@@ -12,6 +12,9 @@
 //!   by a simulator.
 //! - [`polled`]: one channel program run to its end by polling TSCH.
 //! - [`discovery`]: finding devices by device number (STSCH, MSCH, SENSE ID).
+//! - [`driver`]: the subchannel state machine that runs a request to its end
+//!   (retries, unsolicited status, PCI, suspend, sense, halt and clear),
+//!   over [`memory::ChannelMemory`] for its own channel programs.
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
@@ -25,3 +28,7 @@ pub mod css;
 pub mod polled;
 
 pub mod discovery;
+
+pub mod memory;
+
+pub mod driver;

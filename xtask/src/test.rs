@@ -26,7 +26,14 @@ impl Counts {
 }
 
 /// Packages built for the host (clippy, doc, tests).
-const HOST_PACKAGES: &[&str] = &["--package", "s390-cio", "--package", "xtask"];
+const HOST_PACKAGES: &[&str] = &[
+    "--package",
+    "s390-cio",
+    "--package",
+    "s390-cio-sim",
+    "--package",
+    "xtask",
+];
 /// Packages built for s390x (clippy).
 const TARGET_PACKAGES: &[&str] = &[
     "--package",
