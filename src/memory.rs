@@ -3,7 +3,7 @@
 //! The subchannel driver runs small channel programs of its own (basic
 //! SENSE after a unit check) and reads what the channel stored. It does so
 //! through [`ChannelMemory`], so the same driver runs on a machine
-//! ([`RealMemory`] on s390x: channel addresses are real addresses) and on a
+//! (`RealMemory` on s390x: channel addresses are real addresses) and on a
 //! host simulator (whose storage is an array).
 
 /// Channel-addressable storage: 31-bit real addresses, as format-1 CCWs and
