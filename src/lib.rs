@@ -32,3 +32,5 @@ pub mod discovery;
 pub mod memory;
 
 pub mod driver;
+
+pub mod executor;

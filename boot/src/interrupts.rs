@@ -155,15 +155,25 @@ pub(crate) fn take_service_signal() -> Option<u32> {
 /// External-interruption code of a service signal (PoP, chapter 6,
 /// "External Interruption"; the SCLP raises it when an SCCB completes).
 const SERVICE_SIGNAL: u16 = 0x2401;
+/// External-interruption code of the clock comparator.
+const CLOCK_COMPARATOR: u16 = 0x1004;
+/// CR0 bit 52: clock-comparator subclass mask.
+const CR0_CLOCK_COMPARATOR: u64 = 1 << (63 - 52);
 
 #[no_mangle]
 extern "C" fn __boot_external_interrupt() {
     let codes = lowcore::interruption_codes();
-    if codes.external_code.read() == SERVICE_SIGNAL {
-        // Bits 0-28 of the parameter are the SCCB address (8-byte aligned),
-        // bits 30-31 flag pending event buffers.
-        let sccb = codes.external_parameter.read() & !0x7;
-        LAST_SERVICE_SIGNAL.store(sccb.max(1), Ordering::SeqCst);
+    match codes.external_code.read() {
+        SERVICE_SIGNAL => {
+            // Bits 0-28 of the parameter are the SCCB address (8-byte
+            // aligned), bits 30-31 flag pending event buffers.
+            let sccb = codes.external_parameter.read() & !0x7;
+            LAST_SERVICE_SIGNAL.store(sccb.max(1), Ordering::SeqCst);
+        }
+        // The deadline passed: push the comparator out of reach, or the
+        // condition stays pending and interrupts again at once.
+        CLOCK_COMPARATOR => set_clock_comparator(u64::MAX),
+        _ => {}
     }
 }
 
@@ -296,4 +306,26 @@ pub fn enable_isc(isc: u8) {
     unsafe {
         core::arch::asm!("lctlg 6, 6, 0({p})", p = in(reg_addr) &cr6, options(nostack));
     }
+}
+
+/// SET CLOCK COMPARATOR (PoP, chapter 4, "Clock Comparator").
+fn set_clock_comparator(tod: u64) {
+    // SAFETY: SCKC loads the clock comparator from a doubleword on our
+    // stack; it only decides when a clock-comparator interruption is made.
+    unsafe {
+        core::arch::asm!("sckc 0({t})", t = in(reg_addr) &tod, options(nostack));
+    }
+}
+
+/// Waits, enabled for I/O interruptions, until one is taken or the TOD
+/// clock passes `deadline_us` (microseconds, as `s390_cio::driver::TodClock`
+/// counts), whichever comes first; returns disabled.
+pub fn wait_for_io_until(deadline_us: u64) {
+    set_clock_comparator(deadline_us.saturating_mul(1 << 12));
+    set_cr0_bits(CR0_CLOCK_COMPARATOR);
+    wait_for_interrupt(InterruptClasses {
+        io: true,
+        external: true,
+    });
+    set_clock_comparator(u64::MAX);
 }

@@ -6,13 +6,16 @@ mod common;
 use common::*;
 use s390_cio::css::ChannelSubsystem;
 use s390_cio::driver::{
-    Clock, Completion, Config, Escalation, Event, IoError, RetryCause, SenseArea, Subchannel,
+    Clock, Completion, Config, Escalation, Event, IoError, RetryCause, SenseArea, StatusMailbox,
+    Subchannel,
 };
+use s390_cio::executor;
 use s390_cio::structures::{
     commands, Ccw1, CcwFlags, Crw, DeviceStatus, ErrorRecoveryCode, Isc, Orb, ReportingSource,
 };
-use s390_cio_sim::{Fault, FaultPlan, Response, ScriptedDevice, Simulator, Trigger};
+use s390_cio_sim::{Fault, FaultPlan, Options, Response, ScriptedDevice, Simulator, Trigger};
 use std::cell::Cell;
+use std::future::Future;
 
 /// Where the driver's sense area lives in simulated storage.
 const SENSE_AREA: u32 = 0x2000;
@@ -404,4 +407,176 @@ fn a_second_start_while_busy_is_refused_typed() {
     unsafe { drv.start(orb, 0) }.unwrap();
     // SAFETY: as above.
     assert_eq!(unsafe { drv.start(orb, 0) }, Err(IoError::Busy));
+}
+
+/// Stands for the I/O new PSW: every pending interruption goes through the
+/// mailbox's handler entry.
+fn deliver_interruptions<const N: usize>(sim: &Simulator, mailbox: &StatusMailbox<N>) {
+    while let Some(code) = sim.test_pending_interruption() {
+        mailbox.on_interruption(sim, code);
+    }
+}
+
+#[test]
+fn interrupt_driven_front_end_completes_from_the_mailbox() {
+    let (sim, id) = sim_with(device_with(READ, Response::data(b"interrupt-driven")));
+    sim.enable_isc(Isc::new(3).unwrap());
+    let mailbox = StatusMailbox::<8>::new();
+    let clock = SimClock::new(&sim);
+    let mut drv = driver(&sim, id);
+    let mut waits = 0;
+    let orb = read_program(&sim, CcwFlags::empty());
+    // SAFETY: the program lives in simulated storage.
+    let result = unsafe {
+        drv.run_interrupt_driven(orb, &clock, &mailbox, |_deadline| {
+            waits += 1;
+            sim.step();
+            deliver_interruptions(&sim, &mailbox);
+        })
+    };
+    assert!(result.is_ok(), "{result:?}\n{}", sim.trace());
+    assert!(waits > 0, "finished without waiting for an interruption");
+    assert_eq!(
+        &sim.memory().slice(u64::from(DATA), 16).unwrap(),
+        b"interrupt-driven"
+    );
+    assert_eq!(mailbox.dropped(), 0);
+}
+
+#[test]
+fn interrupt_driven_unsolicited_attention_racing_a_start_is_not_the_completion() {
+    let (sim, id) = sim_with_device();
+    sim.enable_isc(Isc::new(3).unwrap());
+    sim.set_fault_plan(FaultPlan::seeded(9).inject(
+        id,
+        Trigger::Nth(1),
+        Fault::DeferredCc1 {
+            status: DeviceStatus::ATTENTION,
+        },
+    ));
+    let mailbox = StatusMailbox::<8>::new();
+    let clock = SimClock::new(&sim);
+    let mut drv = driver(&sim, id);
+    let orb = read_program(&sim, CcwFlags::empty());
+    // SAFETY: the program lives in simulated storage.
+    let done = unsafe {
+        drv.run_interrupt_driven(orb, &clock, &mailbox, |_| {
+            sim.step();
+            deliver_interruptions(&sim, &mailbox);
+        })
+    }
+    .unwrap();
+    assert_eq!(done.retries, 1);
+    assert!(drv
+        .take_unsolicited()
+        .unwrap()
+        .scsw
+        .device_status()
+        .attention());
+}
+
+#[test]
+fn interrupt_driven_timeout_escalates_to_halt() {
+    let (sim, id) = sim_with_device();
+    sim.enable_isc(Isc::new(3).unwrap());
+    sim.memory_mut()
+        .write_ccw1(PROGRAM, Ccw1::new(commands::NOOP, CcwFlags::S, 0, 0))
+        .unwrap();
+    let mailbox = StatusMailbox::<8>::new();
+    let clock = SimClock::new(&sim);
+    let mut drv = driver(&sim, id);
+    // SAFETY: the program lives in simulated storage.
+    let result = unsafe {
+        drv.run_interrupt_driven(
+            Orb::new(PROGRAM).with_suspend_control(true),
+            &clock,
+            &mailbox,
+            |_| {
+                sim.step();
+                deliver_interruptions(&sim, &mailbox);
+            },
+        )
+    };
+    assert!(
+        matches!(
+            result,
+            Err(IoError::TimedOut {
+                escalation: Escalation::Halted,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn async_transfer_completes_through_the_waker() {
+    let (sim, id) = sim_with(device_with(READ, Response::data(b"async transfer!!")));
+    sim.enable_isc(Isc::new(3).unwrap());
+    let mailbox = StatusMailbox::<8>::new();
+    let clock = SimClock::new(&sim);
+    let mut drv = driver(&sim, id);
+    let orb = read_program(&sim, CcwFlags::empty());
+    // SAFETY: the program lives in simulated storage; the future is not
+    // leaked.
+    let transfer = unsafe { drv.transfer(orb, &clock, &mailbox) }.unwrap();
+    let result = executor::block_on(transfer, || {
+        sim.step();
+        deliver_interruptions(&sim, &mailbox);
+    });
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(
+        &sim.memory().slice(u64::from(DATA), 16).unwrap(),
+        b"async transfer!!"
+    );
+}
+
+/// The drop waits for the clear by polling TSCH, as on a machine, where the
+/// channel works on its own: the simulator must run synchronously for that.
+#[test]
+fn dropping_an_unfinished_transfer_clears_the_subchannel() {
+    let sim = Simulator::with_options(Options {
+        synchronous: true,
+        ..Options::default()
+    });
+    let id = sim.add_device(0x0100, ScriptedDevice::new(test_id()));
+    enable(&sim, id);
+    sim.memory_mut()
+        .write_ccw1(PROGRAM, Ccw1::new(commands::NOOP, CcwFlags::S, 0, 0))
+        .unwrap();
+    let mailbox = StatusMailbox::<8>::new();
+    let clock = SimClock::new(&sim);
+    let mut drv = driver(&sim, id);
+    {
+        // SAFETY: the program lives in simulated storage; the future is
+        // dropped, not leaked.
+        let mut transfer = unsafe {
+            drv.transfer(
+                Orb::new(PROGRAM).with_suspend_control(true),
+                &clock,
+                &mailbox,
+            )
+        }
+        .unwrap();
+        let waker = futures_noop_waker();
+        let mut context = std::task::Context::from_waker(&waker);
+        assert!(std::pin::Pin::new(&mut transfer)
+            .poll(&mut context)
+            .is_pending());
+    }
+    assert!(drv.is_idle());
+    assert!(
+        sim.log().condition_codes("CSCH").contains(&0),
+        "{}",
+        sim.trace()
+    );
+    let scsw = sim.scsw(id).unwrap();
+    assert!(
+        !scsw.is_status_pending() && scsw.function_control().is_empty(),
+        "{scsw:?}"
+    );
+}
+
+fn futures_noop_waker() -> std::task::Waker {
+    std::task::Waker::noop().clone()
 }

@@ -40,11 +40,15 @@
 
 mod clock;
 mod error;
+mod future;
+mod interrupt;
 
 pub use clock::Clock;
 #[cfg(target_arch = "s390x")]
 pub use clock::TodClock;
 pub use error::{Escalation, IoError, RetryCause, SenseData};
+pub use future::Transfer;
+pub use interrupt::StatusMailbox;
 
 use crate::css::ChannelSubsystem;
 use crate::instructions::{
@@ -223,6 +227,22 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory> Subchannel<'a, C, M> {
     /// The subchannel this driver owns.
     pub fn id(&self) -> SubchannelId {
         self.id
+    }
+
+    /// The channel subsystem this driver talks to.
+    pub fn css(&self) -> &'a C {
+        self.css
+    }
+
+    /// Gives up on the request in progress: CSCH, and the driver is idle
+    /// again. The caller must still collect the clear's status before the
+    /// program's storage is reused (the async front end does, on drop).
+    pub(crate) fn abandon(&mut self) {
+        if self.css.clear_subchannel(self.id) == ClearResult::NotOperational {
+            self.state = State::NotOperational;
+        } else {
+            self.state = State::Idle;
+        }
     }
 
     /// Whether no request is in progress.

@@ -251,3 +251,25 @@ pub fn stck() -> u64 {
     }
     clock
 }
+
+/// Runs `f` with I/O and external interruptions disabled, then restores the
+/// PSW's previous masks (STORE THEN AND SYSTEM MASK, SET SYSTEM MASK; PoP,
+/// chapter 10 "Control Instructions"): a critical section against this
+/// CPU's interruption handlers.
+#[inline]
+pub fn without_interruptions<R>(f: impl FnOnce() -> R) -> R {
+    let mut saved_mask = 0u8;
+    // SAFETY: STNSM stores PSW bits 0-7 into `saved_mask` and clears the I/O
+    // (bit 6) and external (bit 7) masks; it changes no other state. Not
+    // `nomem`: memory accesses must not move out of the critical section.
+    unsafe {
+        asm!("stnsm 0({m}), 0xfc", m = in(reg_addr) &mut saved_mask, options(nostack));
+    }
+    let result = f();
+    // SAFETY: SSM reloads PSW bits 0-7 as they were before the critical
+    // section (supervisor state, which STNSM above already required).
+    unsafe {
+        asm!("ssm 0({m})", m = in(reg_addr) &saved_mask, options(nostack));
+    }
+    result
+}

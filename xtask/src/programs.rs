@@ -87,6 +87,13 @@ pub const PROGRAMS: &[Program] = &[
         printer: None,
     },
     Program {
+        bin: "driver",
+        worlds: &[World::Qemu, World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
+    },
+    Program {
         bin: "selfcheck",
         worlds: &[World::Qemu, World::Hercules],
         self_check: true,
