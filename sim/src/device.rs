@@ -41,6 +41,10 @@ pub trait Device: Any {
         vec![0]
     }
 
+    /// A new channel program starts (its first command follows): state
+    /// that lives for one program (a DASD's Define Extent) begins afresh.
+    fn start(&mut self) {}
+
     /// The halt signal: stop what the device is doing.
     fn halt(&mut self) {}
 

@@ -28,11 +28,13 @@
 
 mod ccw;
 pub mod device;
+pub mod eckd;
 pub mod event;
 pub mod fault;
 pub mod memory;
 mod simulator;
 pub mod stream;
+pub mod virtio_blk;
 
 pub use device::{Console, Device, Response, ScriptedDevice, DONE};
 pub use event::{Entry, Event, EventLog, Taken};

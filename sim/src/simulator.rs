@@ -312,6 +312,9 @@ impl State {
         sub.pmcw.set_lpum(0x80);
         sub.next_ccw = sub.orb.channel_program_address();
         sub.set_ac(ActivityControl::SUBCHANNEL_ACTIVE | ActivityControl::DEVICE_ACTIVE);
+        if let Some(device) = sub.device.as_mut() {
+            device.start();
+        }
         self.execute_ccw(id);
     }
 

@@ -65,6 +65,8 @@ pub struct DataStream<'a> {
     short: bool,
     check: Option<(u32, SubchannelStatus)>,
     pci: bool,
+    /// The first CCW and its cursor, for [`DataStream::rewind`].
+    start: (u32, DecodedCcw, Cursor),
 }
 
 /// What the channel needs from a finished stream.
@@ -111,6 +113,7 @@ impl<'a> DataStream<'a> {
             short: false,
             check: None,
             pci: false,
+            start: (ccw_address, ccw, cursor),
         })
     }
 
@@ -143,6 +146,21 @@ impl<'a> DataStream<'a> {
 
     fn fail(&mut self, status: SubchannelStatus) {
         self.check = Some((self.ccw_address, status));
+    }
+
+    /// Goes back to the first byte of the command's data (QEMU's
+    /// `ccw_dstream_rewind`), for a device that reads part of a block
+    /// before storing into it: virtio READ_FEAT reads the index at byte 4,
+    /// then stores the feature word at byte 0. The transfer count starts
+    /// again from zero; a check already found stays.
+    pub fn rewind(&mut self) {
+        let (address, ccw, cursor) = self.start;
+        self.ccw_address = address;
+        self.ccw = ccw;
+        self.remaining = ccw.count;
+        self.cursor = cursor;
+        self.transferred = 0;
+        self.short = false;
     }
 
     /// Main storage, for devices that work on structures of their own

@@ -261,15 +261,30 @@ fn config(dir: &Path) -> String {
     CONFIG_TEMPLATE.replace("@CNSLPORT@", &port.to_string())
 }
 
+/// Guest console lines that make Hercules act on a device from outside:
+/// `xtask-herc: attention DEVNUM` raises an unsolicited attention (panel
+/// command `i`), `xtask-herc: devinit DEVNUM` a device end. Hercules drops
+/// them if the subchannel is busy, status pending or disabled.
+const GUEST_REQUESTS: &[(&str, &str)] = &[
+    ("xtask-herc[:] attention 0120", "i 0120"),
+    ("xtask-herc[:] devinit 0120", "devinit 0120"),
+];
+
 fn rc_file(load: u64) -> String {
     // hao targets are POSIX basic regexes matched against every log line
     // (guest console output included). Not anchored: a console write of 150
     // bytes or more gets no newline, so the message can follow guest text.
+    // The `[:]` keeps a rule from matching the echo of its own definition.
+    let requests: String = GUEST_REQUESTS
+        .iter()
+        .map(|(target, command)| format!("hao tgt {target}\nhao cmd {command}\n"))
+        .collect();
     format!(
         "hao tgt HHCCP011I CPU[0-9A-F]*: Disabled wait state\n\
          hao cmd quit\n\
          hao tgt HHCCP016I CPU[0-9A-F]*: Program interrupt loop\n\
          hao cmd quit\n\
+         {requests}\
          loadcore guest.bin {load:x}\n\
          loadcore lowcore.bin {LOWCORE_ADDRESS:x}\n\
          restart\n"
