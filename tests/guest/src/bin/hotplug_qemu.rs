@@ -6,10 +6,13 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
 
+use guest_tests::subchannel_of;
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;
+use s390_cio::driver::{Clock, Event, IoError, Subchannel, TodClock};
 use s390_cio::instructions::{asm::stck, StoreResult};
-use s390_cio::structures::{Crw, ReportingSource, Schib};
+use s390_cio::memory::RealMemory;
+use s390_cio::structures::{commands, Ccw1, CcwFlags, Crw, Orb, ReportingSource, Schib};
 use s390_cio_boot::testing::TestResult;
 use s390_cio_boot::{check, check_eq, guest_tests, println};
 
@@ -94,7 +97,47 @@ fn hot_unplug_raises_a_channel_report() -> TestResult {
     Ok(())
 }
 
+// SAFETY: the driver gets no sense area here, so it never touches storage
+// through this.
+static MEMORY: RealMemory = unsafe { RealMemory::new() };
+
+/// A device unplugged while the driver has a request in progress (a
+/// suspended program: QEMU ends others inside SSCH): the channel report
+/// makes the driver fail the request as not operational, and the guest
+/// goes on using the other devices.
+fn hot_unplug_during_a_request_fails_it_not_operational() -> TestResult {
+    let id = subchannel_of(0x0100)?;
+    let mut drv = Subchannel::new(&Cpu, &MEMORY, id, 0x9000);
+    #[repr(C, align(8))]
+    struct Suspending(Ccw1);
+    let program = Suspending(Ccw1::new(commands::NOOP, CcwFlags::SLI | CcwFlags::S, 0, 0));
+    let orb = Orb::new(&program.0 as *const Ccw1 as u32).with_suspend_control(true);
+    // SAFETY: `program` lives to the end of this test, after the driver
+    // reported the request done (the device is gone then).
+    let started = unsafe { drv.start(orb, TodClock.now_us()) };
+    check!(started.is_ok(), "start: {:?}", started);
+    drain_channel_reports();
+    println!("xtask-qmp: device_del blk0");
+    let crw = wait_for_channel_report(5);
+    check!(crw.is_some(), "no CRW within 5 s of the unplug");
+    let mut event = drv.on_channel_report(crw.unwrap());
+    if event == Event::Pending {
+        event = drv.poll();
+    }
+    check!(
+        matches!(event, Event::Done(Err(IoError::NotOperational))),
+        "{:?}",
+        event
+    );
+    check!(
+        discovery::find_device(&Cpu, 0, 0x0200).is_some(),
+        "the other devices are gone too"
+    );
+    Ok(())
+}
+
 guest_tests![
     stcrw_cc1_with_nothing_pending,
-    hot_unplug_raises_a_channel_report
+    hot_unplug_raises_a_channel_report,
+    hot_unplug_during_a_request_fails_it_not_operational,
 ];
