@@ -117,7 +117,7 @@ fn run_checks(root: &Path) -> Counts {
     clippy
         .arg("clippy")
         .args(HOST_PACKAGES)
-        .args(["--all-targets", "--", "-D", "warnings"]);
+        .args(["--all-targets", "--all-features", "--", "-D", "warnings"]);
     results.push(check("clippy (host)", clippy));
 
     let mut clippy = cross::cargo(root);
