@@ -1,8 +1,9 @@
 //! Finding devices: enumerate subchannels (STSCH), enable them (MSCH) and
 //! ask each device what it is (SENSE ID).
 //!
-//! This runs before any driver exists, so its one channel program (SENSE ID)
-//! is started and polled to completion here, with a bounded number of polls.
+//! This runs before the caller has set up a driver, so its one channel
+//! program (SENSE ID) runs with [`crate::driver::run_once`], deadlines
+//! counted in polls.
 //! Everything else in the crate finds its devices by device number through
 //! these functions, never by subchannel position.
 //!
@@ -15,8 +16,8 @@
 //! ```
 
 use crate::css::ChannelSubsystem;
+use crate::driver::{self, IoError};
 use crate::instructions::{ModifyResult, StoreResult};
-use crate::polled::{self, PolledError};
 use crate::structures::{
     commands, Ccw1, CcwFlags, DecodeError, Irb, Isc, Orb, Schib, SenseId, SubchannelId,
     SubchannelType,
@@ -38,7 +39,7 @@ pub enum DiscoveryError {
     /// MSCH succeeded but STSCH shows the subchannel still disabled.
     NotEnabled(SubchannelId),
     /// SENSE ID failed (a device that rejects it ends with unit check).
-    Io(PolledError),
+    Io(IoError),
     /// A buffer is above 2 GiB, out of reach of format-1 CCWs.
     AddressNotReachable(u64),
     /// The SENSE ID data did not decode.
@@ -188,8 +189,10 @@ pub fn sense_id<C: ChannelSubsystem>(
     );
     let orb = Orb::new(address31(&program.ccw as *const Ccw1 as u64)?);
     // SAFETY: the CCW and its data area live in `program` on our stack until
-    // `polled::run` returns, when the channel no longer uses them.
-    let irb = unsafe { polled::run(css, id, &orb) }.map_err(DiscoveryError::Io)?;
+    // `run_once` returns, when the channel no longer uses them.
+    let irb = unsafe { driver::run_once(css, id, orb) }
+        .map_err(DiscoveryError::Io)?
+        .irb;
     let received =
         SenseId::BUFFER_LEN - usize::from(irb.scsw.residual_count()).min(SenseId::BUFFER_LEN);
     let sense =

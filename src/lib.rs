@@ -10,11 +10,10 @@
 //! - [`css`]: the [`css::ChannelSubsystem`] trait over those instructions,
 //!   implemented by the real CPU (`css::Cpu`, on s390x) and, for host tests,
 //!   by a simulator.
-//! - [`polled`]: one channel program run to its end by polling TSCH.
-//! - [`discovery`]: finding devices by device number (STSCH, MSCH, SENSE ID).
 //! - [`driver`]: the subchannel state machine that runs a request to its end
 //!   (retries, unsolicited status, PCI, suspend, sense, halt and clear),
 //!   over [`memory::ChannelMemory`] for its own channel programs.
+//! - [`discovery`]: finding devices by device number (STSCH, MSCH, SENSE ID).
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
@@ -25,12 +24,10 @@ pub mod instructions;
 
 pub mod css;
 
-pub mod polled;
-
-pub mod discovery;
-
 pub mod memory;
 
 pub mod driver;
+
+pub mod discovery;
 
 pub mod executor;

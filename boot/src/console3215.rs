@@ -8,7 +8,7 @@ use crate::ebcdic;
 use core::ptr::addr_of_mut;
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;
-use s390_cio::polled;
+use s390_cio::driver;
 use s390_cio::structures::{Ccw1, CcwFlags, Isc, Orb, SubchannelId};
 
 /// SENSE ID device type of the console.
@@ -76,7 +76,7 @@ pub(crate) unsafe fn write_line(id: SubchannelId, text: &[u8]) {
     );
     let orb = Orb::new(&program.ccw as *const Ccw1 as u32);
     // SAFETY: PROGRAM is a static below 16 MiB that only this function
-    // touches, under the console lock, and `polled::run` returns only when
-    // the channel is done with it. A failed write has nowhere to be reported.
-    let _ = unsafe { polled::run(&Cpu, id, &orb) };
+    // touches, under the console lock, and `run_once` returns only when the
+    // channel is done with it. A failed write has nowhere to be reported.
+    let _ = unsafe { driver::run_once(&Cpu, id, orb) };
 }

@@ -32,7 +32,7 @@ pub struct Options {
     pub memory_size: usize,
     /// Run the channel to idle inside SSCH, RSCH, HSCH and CSCH, so that
     /// code that polls TSCH without stepping (such as
-    /// `s390_cio::polled::run`) sees its status.
+    /// `s390_cio::driver::run_once`) sees its status.
     pub synchronous: bool,
 }
 

@@ -1,5 +1,5 @@
 //! Devices: SENSE ID, unit check and SENSE, concurrent sense, the console,
-//! unsolicited status, and the library's polled driver on the simulator.
+//! unsolicited status, and the library's one-shot driver on the simulator.
 
 mod common;
 
@@ -149,7 +149,7 @@ fn unsolicited_status_racing_a_start_gives_deferred_cc1() {
 }
 
 #[test]
-fn polled_run_works_on_a_synchronous_simulator() {
+fn run_once_works_on_a_synchronous_simulator() {
     let sim = Simulator::with_options(Options {
         synchronous: true,
         ..Options::default()
@@ -164,7 +164,9 @@ fn polled_run_works_on_a_synchronous_simulator() {
         )
         .unwrap();
     // SAFETY: simulator storage.
-    let irb = unsafe { s390_cio::polled::run(&sim, id, &Orb::new(PROGRAM)) }.unwrap();
+    let irb = unsafe { s390_cio::driver::run_once(&sim, id, Orb::new(PROGRAM)) }
+        .unwrap()
+        .irb;
     assert_eq!(irb.scsw.device_status(), DONE);
     let lines = sim.with_device(id, |c: &mut Console| c.text()).unwrap();
     assert_eq!(lines, ["boot"]);

@@ -42,6 +42,7 @@ mod clock;
 mod error;
 mod future;
 mod interrupt;
+mod once;
 
 pub use clock::Clock;
 #[cfg(target_arch = "s390x")]
@@ -49,6 +50,7 @@ pub use clock::TodClock;
 pub use error::{Escalation, IoError, RetryCause, SenseData};
 pub use future::Transfer;
 pub use interrupt::StatusMailbox;
+pub use once::{run_once, POLL_LIMIT};
 
 use crate::css::ChannelSubsystem;
 use crate::instructions::{

@@ -114,10 +114,13 @@ fn run_checks(root: &Path) -> Counts {
     results.push(check("fmt", fmt));
 
     let mut clippy = host_cargo(root);
-    clippy
-        .arg("clippy")
-        .args(HOST_PACKAGES)
-        .args(["--all-targets", "--all-features", "--", "-D", "warnings"]);
+    clippy.arg("clippy").args(HOST_PACKAGES).args([
+        "--all-targets",
+        "--all-features",
+        "--",
+        "-D",
+        "warnings",
+    ]);
     results.push(check("clippy (host)", clippy));
 
     let mut clippy = cross::cargo(root);

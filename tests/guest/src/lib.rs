@@ -2,6 +2,8 @@
 #![no_std]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+pub mod instructions;
+
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;
 use s390_cio::instructions::TestSubchannelResult;

@@ -9,10 +9,10 @@
 use guest_tests::{nop_program, subchannel_of, wait_for_status};
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;
+use s390_cio::driver;
 use s390_cio::instructions::{
     ClearResult, HaltResult, StartResult, StoreResult, TestSubchannelResult,
 };
-use s390_cio::polled;
 use s390_cio::structures::{Ccw1, CcwFlags, Irb, Orb, Schib, SubchannelId, SubchannelType};
 use s390_cio_boot::ebcdic;
 use s390_cio_boot::testing::TestResult;
@@ -180,8 +180,8 @@ fn printer_prints_a_line() -> TestResult {
     for (to, from) in program.data.iter_mut().zip(PRINTER_LINE.bytes()) {
         *to = ebcdic::from_ascii(from);
     }
-    // SAFETY: `program` lives until `polled::run` returns.
-    let result = unsafe { polled::run(&Cpu, id, &program.orb()) };
+    // SAFETY: `program` lives until `run_once` returns.
+    let result = unsafe { driver::run_once(&Cpu, id, program.orb()) };
     check!(result.is_ok(), "printer write: {:?}", result);
     Ok(())
 }
@@ -190,8 +190,8 @@ fn printer_prints_a_line() -> TestResult {
 fn reader_reads_first_card() -> TestResult {
     let id = subchannel_of(READER)?;
     let mut program = UnitRecordProgram::new(0x02, 80);
-    // SAFETY: `program` lives until `polled::run` returns.
-    let result = unsafe { polled::run(&Cpu, id, &program.orb()) };
+    // SAFETY: `program` lives until `run_once` returns.
+    let result = unsafe { driver::run_once(&Cpu, id, program.orb()) };
     check!(result.is_ok(), "card read: {:?}", result);
     for (i, expected) in FIRST_CARD.bytes().enumerate() {
         check_eq!(
