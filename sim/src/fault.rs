@@ -44,13 +44,23 @@ pub enum Fault {
         /// Steps of delay.
         steps: u32,
     },
+    /// When status becomes pending: no interruption request is made at all;
+    /// only a program that polls (TSCH, STSCH) sees the status.
+    NoInterruption,
+    /// At HSCH or CSCH: the channel performs the halt or clear function
+    /// only `steps` steps later (a slow control unit).
+    LateHaltOrClear {
+        /// Steps of delay.
+        steps: u32,
+    },
 }
 
 impl Fault {
     fn point(&self) -> Point {
         match self {
             Fault::DeferredCc1 { .. } | Fault::DeferredCc3 | Fault::DeviceBusy => Point::Start,
-            Fault::DelayInterruption { .. } => Point::Status,
+            Fault::DelayInterruption { .. } | Fault::NoInterruption => Point::Status,
+            Fault::LateHaltOrClear { .. } => Point::HaltOrClear,
             _ => Point::Command,
         }
     }
@@ -62,6 +72,7 @@ pub(crate) enum Point {
     Start,
     Command,
     Status,
+    HaltOrClear,
 }
 
 /// When a rule fires.

@@ -64,6 +64,8 @@ struct Subchannel {
     interruption_delay: u32,
     /// An interruption request waits for the delay to run out.
     interruption_deferred: bool,
+    /// Steps left before a pending halt or clear function is performed.
+    halt_or_clear_delay: u32,
 }
 
 impl Subchannel {
@@ -134,14 +136,9 @@ impl State {
     /// Makes the subchannel status pending with `sc` (status pending is
     /// added) and requests an interruption for it.
     fn make_pending(&mut self, id: SubchannelId, sc: StatusControl) {
-        let delay = match self.faults.check(id, Point::Status) {
-            Some(Fault::DelayInterruption { steps }) => {
-                self.log(Event::Fault {
-                    subchannel: id,
-                    fault: Fault::DelayInterruption { steps },
-                });
-                steps
-            }
+        let fault = self.fault(id, Point::Status);
+        let delay = match fault {
+            Some(Fault::DelayInterruption { steps }) => steps,
             _ => 0,
         };
         let Some(sub) = self.sub(id) else { return };
@@ -152,6 +149,9 @@ impl State {
             subchannel: id,
             scsw,
         });
+        if fault == Some(Fault::NoInterruption) {
+            return;
+        }
         if delay > 0 {
             if let Some(sub) = self.sub(id) {
                 sub.interruption_delay = delay;
@@ -240,6 +240,10 @@ impl State {
             return true;
         }
         let (fc, ac) = (sub.fc(), sub.ac());
+        if (ac.clear_pending() || ac.halt_pending()) && sub.halt_or_clear_delay > 0 {
+            sub.halt_or_clear_delay -= 1;
+            return true;
+        }
         if ac.clear_pending() {
             self.perform_clear(id);
             return true;
@@ -277,6 +281,19 @@ impl State {
             fault: fault.clone(),
         });
         Some(fault)
+    }
+
+    /// A halt or clear was just initiated: a `LateHaltOrClear` fault holds
+    /// it back; without one it goes ahead at once (a clear also ends the
+    /// wait of a late halt it supersedes).
+    fn delay_halt_or_clear(&mut self, id: SubchannelId) {
+        let steps = match self.fault(id, Point::HaltOrClear) {
+            Some(Fault::LateHaltOrClear { steps }) => steps,
+            _ => 0,
+        };
+        if let Some(sub) = self.sub(id) {
+            sub.halt_or_clear_delay = steps;
+        }
     }
 
     fn begin_start(&mut self, id: SubchannelId) {
@@ -478,7 +495,9 @@ impl State {
             Fault::DeferredCc1 { .. }
             | Fault::DeferredCc3
             | Fault::DeviceBusy
-            | Fault::DelayInterruption { .. } => {}
+            | Fault::DelayInterruption { .. }
+            | Fault::NoInterruption
+            | Fault::LateHaltOrClear { .. } => {}
         }
     }
 
@@ -761,6 +780,7 @@ impl Simulator {
                 stacked: VecDeque::new(),
                 interruption_delay: 0,
                 interruption_deferred: false,
+                halt_or_clear_delay: 0,
             },
         );
         id
@@ -1035,6 +1055,9 @@ impl ChannelSubsystem for Simulator {
                 state.withdraw_interruption(id);
             }
             state.instruction("HSCH", Some(id), result.condition_code());
+            if result == HaltResult::Initiated {
+                state.delay_halt_or_clear(id);
+            }
             result
         };
         self.settle();
@@ -1058,6 +1081,9 @@ impl ChannelSubsystem for Simulator {
                 state.withdraw_interruption(id);
             }
             state.instruction("CSCH", Some(id), result.condition_code());
+            if result == ClearResult::Initiated {
+                state.delay_halt_or_clear(id);
+            }
             result
         };
         self.settle();

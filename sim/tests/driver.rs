@@ -580,3 +580,47 @@ fn dropping_an_unfinished_transfer_clears_the_subchannel() {
 fn futures_noop_waker() -> std::task::Waker {
     std::task::Waker::noop().clone()
 }
+
+#[test]
+fn a_lost_interruption_is_found_at_the_deadline() {
+    let (sim, id) = sim_with(device_with(READ, Response::data(b"no interruption!")));
+    sim.enable_isc(Isc::new(3).unwrap());
+    sim.set_fault_plan(FaultPlan::seeded(5).inject(id, Trigger::Nth(1), Fault::NoInterruption));
+    let mailbox = StatusMailbox::<8>::new();
+    let clock = SimClock::new(&sim);
+    let mut drv = driver(&sim, id);
+    let orb = read_program(&sim, CcwFlags::empty());
+    // SAFETY: the program lives in simulated storage.
+    let result = unsafe {
+        drv.run_interrupt_driven(orb, &clock, &mailbox, |_| {
+            sim.step();
+            deliver_interruptions(&sim, &mailbox);
+        })
+    };
+    assert!(result.is_ok(), "{result:?}\n{}", sim.trace());
+    assert_eq!(sim.log().condition_codes("HSCH"), [1], "{}", sim.trace());
+}
+
+#[test]
+fn a_halt_that_does_not_end_in_time_escalates_to_clear() {
+    let (sim, id) = sim_with_device();
+    sim.memory_mut()
+        .write_ccw1(PROGRAM, Ccw1::new(commands::NOOP, CcwFlags::S, 0, 0))
+        .unwrap();
+    sim.set_fault_plan(FaultPlan::seeded(2).inject(
+        id,
+        Trigger::Nth(1),
+        Fault::LateHaltOrClear { steps: 10_000 },
+    ));
+    let mut drv = driver(&sim, id);
+    let result = run(&sim, &mut drv, Orb::new(PROGRAM).with_suspend_control(true));
+    match result {
+        Err(IoError::TimedOut {
+            escalation: Escalation::Cleared,
+            scsw,
+        }) => assert!(scsw.function_control().clear()),
+        other => panic!("{other:?}\n{}", sim.trace()),
+    }
+    assert_eq!(sim.log().condition_codes("CSCH"), [0]);
+    assert!(drv.is_idle());
+}

@@ -170,3 +170,56 @@ fn random_faults_are_reproducible() {
     assert_eq!(run(42), run(42));
     assert!(run(42).iter().any(|s| !s.is_empty()));
 }
+
+#[test]
+fn no_interruption_leaves_status_to_a_poll() {
+    let (sim, id) = sim_with_device();
+    noop_program(&sim);
+    sim.enable_isc(s390_cio::structures::Isc::new(3).unwrap());
+    sim.set_fault_plan(FaultPlan::seeded(1).inject(id, Trigger::Nth(1), Fault::NoInterruption));
+    ssch(&sim, id, &Orb::new(PROGRAM));
+    sim.run_until_idle();
+    assert!(sim.test_pending_interruption().is_none(), "{}", sim.trace());
+    let irb = finish(&sim, id);
+    assert!(irb.scsw.is_primary());
+}
+
+#[test]
+fn a_late_halt_keeps_the_subchannel_halt_pending() {
+    let (sim, id) = sim_with_device();
+    sim.memory_mut()
+        .write_ccw1(PROGRAM, Ccw1::new(commands::NOOP, CcwFlags::S, 0, 0))
+        .unwrap();
+    sim.set_fault_plan(FaultPlan::seeded(1).inject(
+        id,
+        Trigger::Nth(1),
+        Fault::LateHaltOrClear { steps: 5 },
+    ));
+    ssch(&sim, id, &Orb::new(PROGRAM).with_suspend_control(true));
+    sim.run_until_idle();
+    sim.halt_subchannel(id);
+    for _ in 0..4 {
+        sim.step();
+        assert!(sim.scsw(id).unwrap().is_halt_pending(), "{}", sim.trace());
+    }
+    let irb = finish(&sim, id);
+    assert!(irb.scsw.function_control().halt());
+}
+
+#[test]
+fn a_late_clear_keeps_the_subchannel_clear_pending() {
+    let (sim, id) = sim_with_device();
+    noop_program(&sim);
+    sim.set_fault_plan(FaultPlan::seeded(1).inject(
+        id,
+        Trigger::Nth(1),
+        Fault::LateHaltOrClear { steps: 3 },
+    ));
+    sim.clear_subchannel(id);
+    for _ in 0..2 {
+        sim.step();
+        assert!(sim.scsw(id).unwrap().is_clear_pending(), "{}", sim.trace());
+    }
+    let irb = finish(&sim, id);
+    assert!(irb.scsw.function_control().clear());
+}

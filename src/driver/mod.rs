@@ -587,12 +587,14 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory> Subchannel<'a, C, M> {
     }
 
     fn halt(&mut self, mut request: Request, now: u64) -> Event {
-        match self.css.halt_subchannel(self.id) {
-            HaltResult::Initiated | HaltResult::Busy | HaltResult::StatusPending => {
-                request.deadline = now.saturating_add(self.config.halt_timeout_us);
-                self.state = State::Halting(request, Escalation::Halted);
-                Event::Pending
-            }
+        let result = self.css.halt_subchannel(self.id);
+        request.deadline = now.saturating_add(self.config.halt_timeout_us);
+        self.state = State::Halting(request, Escalation::Halted);
+        match result {
+            HaltResult::Initiated | HaltResult::Busy => Event::Pending,
+            // Status is pending whose interruption never came (or is still
+            // on its way): it may well be the request's end. Take it now.
+            HaltResult::StatusPending => self.poll(),
             HaltResult::NotOperational => self.gone(),
         }
     }
