@@ -5,6 +5,7 @@
 //! whatever the machine is missing (see `setup`).
 
 mod cross;
+mod fidelity;
 mod fuzz;
 mod guest;
 mod hercules;

@@ -101,6 +101,13 @@ pub const PROGRAMS: &[Program] = &[
         printer: None,
     },
     Program {
+        bin: "fidelity",
+        worlds: &[World::Qemu, World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
+    },
+    Program {
         bin: "selfcheck",
         worlds: &[World::Qemu, World::Hercules],
         self_check: true,

@@ -2,6 +2,7 @@
 //! `SUITE: N passed, N failed` line, then the total.
 
 use crate::cross;
+use crate::fidelity;
 use crate::guest::{self, TestOutcome};
 use crate::hercules;
 use crate::programs::{self, World, PROGRAMS};
@@ -32,6 +33,8 @@ const HOST_PACKAGES: &[&str] = &[
     "--package",
     "s390-cio-sim",
     "--package",
+    "fidelity-scenarios",
+    "--package",
     "xtask",
 ];
 /// Packages built for s390x (clippy).
@@ -42,6 +45,8 @@ const TARGET_PACKAGES: &[&str] = &[
     "s390-cio-boot",
     "--package",
     "guest-tests",
+    "--package",
+    "fidelity-scenarios",
     "--package",
     "enumerate",
 ];
@@ -63,6 +68,11 @@ pub fn run(root: &Path, self_check: bool) -> Result<()> {
         let counts = run_guest_suite(root, world, self_check);
         report(world.suite(), counts);
         total.add(counts);
+    }
+
+    match fidelity::agreement_table(root) {
+        Ok(table) => print!("{table}"),
+        Err(error) => println!("xtask: no fidelity table: {error:#}"),
     }
 
     println!(
@@ -276,6 +286,9 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
         }
     }
     let mut outcomes = guest::outcomes(program.bin, &run, program.timeout);
+    if program.bin == "fidelity" {
+        outcomes.extend(fidelity::outcomes(root, world, &run));
+    }
     outcomes.extend(printer_outcome);
     Ok(outcomes)
 }
