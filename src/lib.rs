@@ -14,6 +14,8 @@
 //!   (retries, unsolicited status, PCI, suspend, sense, halt and clear),
 //!   over [`memory::ChannelMemory`] for its own channel programs.
 //! - [`discovery`]: finding devices by device number (STSCH, MSCH, SENSE ID).
+//! - [`devices`]: device drivers on top (virtio-ccw: transport, split
+//!   virtqueues, virtio-blk).
 #![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
@@ -31,3 +33,5 @@ pub mod driver;
 pub mod discovery;
 
 pub mod executor;
+
+pub mod devices;

@@ -273,3 +273,39 @@ pub fn without_interruptions<R>(f: impl FnOnce() -> R) -> R {
     }
     result
 }
+
+/// DIAGNOSE 0x500, function code 3: the virtio-ccw queue notification of
+/// KVM and QEMU ("Virtio Over Channel I/O", "Guest -> Host Notification").
+/// r1 = 3, r2 = the subchannel id, r3 = the queue index, r4 = the cookie
+/// the host returned for this queue last time (0 at first); the host
+/// leaves its new cookie in r2, or a negative errno (unknown subchannel,
+/// queue index out of range).
+///
+/// LLVM has no mnemonic for DIAGNOSE (it is privileged and
+/// hypervisor-defined), so it is emitted with `.insn rs` (opcode 0x83,
+/// R1 = 2, R3 = 4, displacement 0x500), exactly `diag %r2,%r4,0x500`.
+///
+/// # Safety
+/// The device then reads the queue's rings and uses every buffer made
+/// available on it: they must be valid storage, unused by the program in
+/// a conflicting way, until the device returns them in the used ring (or
+/// the device is reset).
+#[inline]
+pub unsafe fn diagnose_500_notify(id: SubchannelId, queue: u16, cookie: u64) -> i64 {
+    let result: i64;
+    // SAFETY: the caller keeps the queue's storage valid (see above); the
+    // hypervisor changes only r2. Not `nomem`: the device reads what the
+    // program stored before the notification and writes buffers behind
+    // it.
+    unsafe {
+        asm!(
+            ".insn rs,0x83000000,%r2,%r4,0x500(%r0)",
+            in("r1") 3u64,
+            inout("r2") u64::from(id.raw()) => result,
+            in("r3") u64::from(queue),
+            in("r4") cookie,
+            options(nostack),
+        );
+    }
+    result
+}

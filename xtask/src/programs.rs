@@ -108,6 +108,13 @@ pub const PROGRAMS: &[Program] = &[
         printer: None,
     },
     Program {
+        bin: "virtio_qemu",
+        worlds: &[World::Qemu],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
+    },
+    Program {
         bin: "selfcheck",
         worlds: &[World::Qemu, World::Hercules],
         self_check: true,
