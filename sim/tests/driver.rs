@@ -624,3 +624,70 @@ fn a_halt_that_does_not_end_in_time_escalates_to_clear() {
     assert_eq!(sim.log().condition_codes("CSCH"), [0]);
     assert!(drv.is_idle());
 }
+
+#[test]
+fn ssch_cc2_is_retried_a_bounded_number_of_times_then_refused() {
+    let (sim, id) = sim_with_device();
+    // A start function the driver does not own keeps the subchannel busy.
+    sim.memory_mut()
+        .write_ccw1(
+            PROGRAM + 0x100,
+            Ccw1::new(commands::NOOP, CcwFlags::S, 0, 0),
+        )
+        .unwrap();
+    ssch(
+        &sim,
+        id,
+        &Orb::new(PROGRAM + 0x100).with_suspend_control(true),
+    );
+    let mut drv = driver(&sim, id).with_config(Config {
+        start_attempts: 4,
+        ..Config::default()
+    });
+    // SAFETY: the program lives in simulated storage.
+    let result = unsafe { drv.start(read_program(&sim, CcwFlags::empty()), 0) };
+    assert_eq!(
+        result,
+        Err(IoError::StartRefused(
+            s390_cio::instructions::StartResult::Busy
+        ))
+    );
+    assert_eq!(sim.log().condition_codes("SSCH"), [0, 2, 2, 2, 2]);
+    assert!(drv.is_idle());
+}
+
+#[test]
+fn a_clear_that_never_ends_gives_up_typed() {
+    let (sim, id) = sim_with_device();
+    sim.memory_mut()
+        .write_ccw1(PROGRAM, Ccw1::new(commands::NOOP, CcwFlags::S, 0, 0))
+        .unwrap();
+    sim.set_fault_plan(
+        FaultPlan::seeded(4)
+            .inject(
+                id,
+                Trigger::Nth(1),
+                Fault::LateHaltOrClear { steps: 100_000 },
+            )
+            .inject(
+                id,
+                Trigger::Nth(2),
+                Fault::LateHaltOrClear { steps: 100_000 },
+            ),
+    );
+    let mut drv = driver(&sim, id);
+    let result = run(&sim, &mut drv, Orb::new(PROGRAM).with_suspend_control(true));
+    assert!(
+        matches!(
+            result,
+            Err(IoError::TimedOut {
+                escalation: Escalation::ClearFailed,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    // SAFETY: as above.
+    let again = unsafe { drv.start(Orb::new(PROGRAM), 0) };
+    assert_eq!(again, Err(IoError::NotOperational));
+}
