@@ -19,66 +19,41 @@ use core::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 core::arch::global_asm!(
     r#"
+    .macro returning_entry name, handler, old_psw
+    .balign 8
+\name:
+    stmg    %r0, %r15, 0x200
+    larl    %r15, __interrupt_stack_top
+    aghi    %r15, -160
+    xc      0(8,%r15), 0(%r15)
+    brasl   %r14, \handler
+    tm      \old_psw+1, 0x02
+    jz      0f
+    ni      \old_psw, 0xfc
+    ni      \old_psw+1, 0xfd
+0:
+    lmg     %r0, %r15, 0x200
+    lpswe   \old_psw
+    .endm
+
+    .macro fatal_entry name, handler, save_area
+    .balign 8
+\name:
+    stmg    %r0, %r15, \save_area
+    larl    %r15, __interrupt_stack_top
+    aghi    %r15, -160
+    xc      0(8,%r15), 0(%r15)
+    brasl   %r14, \handler
+0:
+    j       0b
+    .endm
+
     .section .text
-    .balign 8
-__boot_external_entry:
-    stmg    %r0, %r15, 0x200
-    larl    %r15, __interrupt_stack_top
-    aghi    %r15, -160
-    xc      0(8,%r15), 0(%r15)
-    brasl   %r14, __boot_external_interrupt
-    tm      0x131, 0x02
-    jz      0f
-    ni      0x130, 0xfc
-    ni      0x131, 0xfd
-0:
-    lmg     %r0, %r15, 0x200
-    lpswe   0x130
-
-    .balign 8
-__boot_io_entry:
-    stmg    %r0, %r15, 0x200
-    larl    %r15, __interrupt_stack_top
-    aghi    %r15, -160
-    xc      0(8,%r15), 0(%r15)
-    brasl   %r14, __boot_io_interrupt
-    tm      0x171, 0x02
-    jz      0f
-    ni      0x170, 0xfc
-    ni      0x171, 0xfd
-0:
-    lmg     %r0, %r15, 0x200
-    lpswe   0x170
-
-    .balign 8
-__boot_program_entry:
-    stmg    %r0, %r15, 0x280
-    larl    %r15, __interrupt_stack_top
-    aghi    %r15, -160
-    xc      0(8,%r15), 0(%r15)
-    brasl   %r14, __boot_program_interrupt
-0:
-    j       0b
-
-    .balign 8
-__boot_machine_check_entry:
-    stmg    %r0, %r15, 0x300
-    larl    %r15, __interrupt_stack_top
-    aghi    %r15, -160
-    xc      0(8,%r15), 0(%r15)
-    brasl   %r14, __boot_machine_check_interrupt
-0:
-    j       0b
-
-    .balign 8
-__boot_svc_entry:
-    stmg    %r0, %r15, 0x300
-    larl    %r15, __interrupt_stack_top
-    aghi    %r15, -160
-    xc      0(8,%r15), 0(%r15)
-    brasl   %r14, __boot_svc_interrupt
-0:
-    j       0b
+    returning_entry __boot_external_entry, __boot_external_interrupt, 0x130
+    returning_entry __boot_io_entry, __boot_io_interrupt, 0x170
+    fatal_entry __boot_program_entry, __boot_program_interrupt, 0x280
+    fatal_entry __boot_machine_check_entry, __boot_machine_check_interrupt, 0x300
+    fatal_entry __boot_svc_entry, __boot_svc_interrupt, 0x300
     "#
 );
 

@@ -32,7 +32,9 @@ pub mod eckd;
 pub mod event;
 pub mod fault;
 pub mod memory;
+pub mod model_check;
 mod simulator;
+pub mod soak;
 pub mod stream;
 pub mod virtio_blk;
 

@@ -58,6 +58,8 @@ struct Subchannel {
     next_ccw: u32,
     /// Concurrent sense for the IRB's ECW.
     ecw: Option<Vec<u8>>,
+    /// Sense bytes of an injected unit check, for the next SENSE.
+    injected_sense: Option<Vec<u8>>,
     /// Unsolicited status the device holds until the subchannel is free.
     stacked: VecDeque<DeviceStatus>,
     /// Steps left before the pending status is made an interruption request.
@@ -445,8 +447,9 @@ impl State {
             Fault::UnitCheck { sense } => {
                 let Some(sub) = self.sub(id) else { return };
                 if sub.pmcw.concurrent_sense() {
-                    sub.ecw = Some(sense);
+                    sub.ecw = Some(sense.clone());
                 }
+                sub.injected_sense = Some(sense);
                 self.log(Event::Command {
                     subchannel: id,
                     ccw_address: address,
@@ -512,6 +515,7 @@ impl State {
         };
         let context = sub.channel_context();
         let concurrent_sense = sub.pmcw.concurrent_sense();
+        let injected_sense = sub.injected_sense.take();
         let Some(device) = sub.device.as_mut() else {
             return;
         };
@@ -536,7 +540,7 @@ impl State {
                 done
             }
             commands::SENSE => {
-                let sense = device.sense();
+                let sense = injected_sense.unwrap_or_else(|| device.sense());
                 stream.write(&sense);
                 done
             }
@@ -646,6 +650,7 @@ impl State {
         sub.pmcw.set_pnom(0);
         sub.pmcw.set_lpum(0x80);
         sub.ecw = None;
+        sub.injected_sense = None;
         sub.scsw = sub
             .scsw
             .with_path_not_operational(false)
@@ -777,6 +782,7 @@ impl Simulator {
                 orb: Orb::new(0),
                 next_ccw: 0,
                 ecw: None,
+                injected_sense: None,
                 stacked: VecDeque::new(),
                 interruption_delay: 0,
                 interruption_deferred: false,

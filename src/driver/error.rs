@@ -63,6 +63,8 @@ pub enum RetryCause {
     NoPath(Scsw),
     /// Channel-control or interface-control check.
     ChannelCheck(Scsw),
+    /// The device or control unit answered the start with busy.
+    DeviceBusy(Scsw),
 }
 
 /// Why a request did not complete.

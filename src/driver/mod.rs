@@ -28,8 +28,9 @@
 //! - Intermediate status (PCI) is progress; the channel still owns the
 //!   program. Suspension is reported and [`Subchannel::resume`] goes on.
 //! - Primary status ends the request: unit check fetches sense data with a
-//!   basic SENSE when a [`SenseArea`] was given; channel-control and
-//!   interface-control checks are retried, other channel errors are not.
+//!   basic SENSE when a [`SenseArea`] was given; device busy and
+//!   channel-control and interface-control checks are retried, other channel
+//!   errors are not.
 //! - A request that outlives its deadline is halted (HSCH), then cleared
 //!   (CSCH), then given up on, each with its own deadline.
 //! - A CRW saying the subchannel is gone fails the request instead of
@@ -471,6 +472,11 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory> Subchannel<'a, C, M> {
             return Event::Done(Err(IoError::Channel { scsw }));
         }
         let device = scsw.device_status();
+        if device.busy() && !device.unit_check() {
+            // The device (or its control unit) was busy: the start was not
+            // performed.
+            return self.retry(request, RetryCause::DeviceBusy(scsw));
+        }
         if device.unit_check() {
             return self.start_sense(request, scsw);
         }

@@ -25,6 +25,25 @@ macro_rules! decode {
     };
 }
 
+/// Issues an I/O instruction whose only operand is the subchannel id in
+/// general register 1 (RSCH, HSCH, CSCH, XSCH) and gives its condition code.
+/// Expands to the asm alone: the caller's `unsafe` block states why it is
+/// sound.
+macro_rules! subchannel_id_only {
+    ($mnemonic:literal, $id:expr) => {{
+        let cc: u32;
+        asm!(
+            $mnemonic,
+            "ipm {cc}",
+            "srl {cc}, 28",
+            cc = lateout(reg) cc,
+            in("r1") u64::from($id.raw()),
+            options(nostack),
+        );
+        cc
+    }};
+}
+
 /// START SUBCHANNEL with `orb` (PoP, chapter 14, "START SUBCHANNEL").
 ///
 /// # Safety
@@ -60,18 +79,8 @@ pub unsafe fn ssch(id: SubchannelId, orb: &Orb) -> StartResult {
 /// exactly as for [`ssch`].
 #[inline]
 pub unsafe fn rsch(id: SubchannelId) -> ResumeResult {
-    let cc: u32;
     // SAFETY: the caller keeps the suspended channel program alive.
-    unsafe {
-        asm!(
-            "rsch",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            cc = lateout(reg) cc,
-            in("r1") u64::from(id.raw()),
-            options(nostack),
-        );
-    }
+    let cc = unsafe { subchannel_id_only!("rsch", id) };
     decode!(ResumeResult, cc)
 }
 
@@ -81,54 +90,24 @@ pub unsafe fn rsch(id: SubchannelId) -> ResumeResult {
 /// program's storage stays in use until TSCH collects the halt's status.
 #[inline]
 pub fn hsch(id: SubchannelId) -> HaltResult {
-    let cc: u32;
     // SAFETY: HSCH only ends I/O; r1 holds a valid subchannel id.
-    unsafe {
-        asm!(
-            "hsch",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            cc = lateout(reg) cc,
-            in("r1") u64::from(id.raw()),
-            options(nostack),
-        );
-    }
+    let cc = unsafe { subchannel_id_only!("hsch", id) };
     decode!(HaltResult, cc)
 }
 
 /// CLEAR SUBCHANNEL (PoP, chapter 14, "CLEAR SUBCHANNEL").
 #[inline]
 pub fn csch(id: SubchannelId) -> ClearResult {
-    let cc: u32;
     // SAFETY: CSCH only ends I/O; r1 holds a valid subchannel id.
-    unsafe {
-        asm!(
-            "csch",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            cc = lateout(reg) cc,
-            in("r1") u64::from(id.raw()),
-            options(nostack),
-        );
-    }
+    let cc = unsafe { subchannel_id_only!("csch", id) };
     decode!(ClearResult, cc)
 }
 
 /// CANCEL SUBCHANNEL (PoP, chapter 14, "CANCEL SUBCHANNEL").
 #[inline]
 pub fn xsch(id: SubchannelId) -> CancelResult {
-    let cc: u32;
     // SAFETY: XSCH only withdraws a pending start; r1 holds a valid id.
-    unsafe {
-        asm!(
-            "xsch",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            cc = lateout(reg) cc,
-            in("r1") u64::from(id.raw()),
-            options(nostack),
-        );
-    }
+    let cc = unsafe { subchannel_id_only!("xsch", id) };
     decode!(CancelResult, cc)
 }
 
