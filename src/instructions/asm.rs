@@ -25,12 +25,13 @@ macro_rules! decode {
     };
 }
 
-/// Issues an I/O instruction whose only operand is the subchannel id in
-/// general register 1 (RSCH, HSCH, CSCH, XSCH) and gives its condition code.
-/// Expands to the asm alone: the caller's `unsafe` block states why it is
-/// sound.
-macro_rules! subchannel_id_only {
-    ($mnemonic:literal, $id:expr) => {{
+/// Issues an I/O instruction and gives its condition code (IPM, SRL). The
+/// subchannel id goes in general register 1 (`id =`), the storage operand's
+/// address in a `reg_addr` base register (`operand =`); either may be
+/// absent. Expands to the asm alone: the caller's `unsafe` block states why
+/// it is sound.
+macro_rules! io_instruction {
+    ($mnemonic:literal, id = $id:expr) => {{
         let cc: u32;
         asm!(
             $mnemonic,
@@ -38,6 +39,31 @@ macro_rules! subchannel_id_only {
             "srl {cc}, 28",
             cc = lateout(reg) cc,
             in("r1") u64::from($id.raw()),
+            options(nostack),
+        );
+        cc
+    }};
+    ($mnemonic:literal, id = $id:expr, operand = $operand:expr) => {{
+        let cc: u32;
+        asm!(
+            concat!($mnemonic, " 0({operand})"),
+            "ipm {cc}",
+            "srl {cc}, 28",
+            operand = in(reg_addr) $operand,
+            cc = lateout(reg) cc,
+            in("r1") u64::from($id.raw()),
+            options(nostack),
+        );
+        cc
+    }};
+    ($mnemonic:literal, operand = $operand:expr) => {{
+        let cc: u32;
+        asm!(
+            concat!($mnemonic, " 0({operand})"),
+            "ipm {cc}",
+            "srl {cc}, 28",
+            operand = in(reg_addr) $operand,
+            cc = lateout(reg) cc,
             options(nostack),
         );
         cc
@@ -55,20 +81,9 @@ macro_rules! subchannel_id_only {
 /// zero (else an operand exception).
 #[inline]
 pub unsafe fn ssch(id: SubchannelId, orb: &Orb) -> StartResult {
-    let cc: u32;
     // SAFETY: the caller keeps the channel program alive (see above); the ORB
     // is a valid, word-aligned operand and r1 holds a valid subchannel id.
-    unsafe {
-        asm!(
-            "ssch 0({orb})",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            orb = in(reg_addr) orb,
-            cc = lateout(reg) cc,
-            in("r1") u64::from(id.raw()),
-            options(nostack),
-        );
-    }
+    let cc = unsafe { io_instruction!("ssch", id = id, operand = orb) };
     decode!(StartResult, cc)
 }
 
@@ -80,7 +95,7 @@ pub unsafe fn ssch(id: SubchannelId, orb: &Orb) -> StartResult {
 #[inline]
 pub unsafe fn rsch(id: SubchannelId) -> ResumeResult {
     // SAFETY: the caller keeps the suspended channel program alive.
-    let cc = unsafe { subchannel_id_only!("rsch", id) };
+    let cc = unsafe { io_instruction!("rsch", id = id) };
     decode!(ResumeResult, cc)
 }
 
@@ -91,7 +106,7 @@ pub unsafe fn rsch(id: SubchannelId) -> ResumeResult {
 #[inline]
 pub fn hsch(id: SubchannelId) -> HaltResult {
     // SAFETY: HSCH only ends I/O; r1 holds a valid subchannel id.
-    let cc = unsafe { subchannel_id_only!("hsch", id) };
+    let cc = unsafe { io_instruction!("hsch", id = id) };
     decode!(HaltResult, cc)
 }
 
@@ -99,7 +114,7 @@ pub fn hsch(id: SubchannelId) -> HaltResult {
 #[inline]
 pub fn csch(id: SubchannelId) -> ClearResult {
     // SAFETY: CSCH only ends I/O; r1 holds a valid subchannel id.
-    let cc = unsafe { subchannel_id_only!("csch", id) };
+    let cc = unsafe { io_instruction!("csch", id = id) };
     decode!(ClearResult, cc)
 }
 
@@ -107,7 +122,7 @@ pub fn csch(id: SubchannelId) -> ClearResult {
 #[inline]
 pub fn xsch(id: SubchannelId) -> CancelResult {
     // SAFETY: XSCH only withdraws a pending start; r1 holds a valid id.
-    let cc = unsafe { subchannel_id_only!("xsch", id) };
+    let cc = unsafe { io_instruction!("xsch", id = id) };
     decode!(CancelResult, cc)
 }
 
@@ -117,39 +132,17 @@ pub fn xsch(id: SubchannelId) -> CancelResult {
 /// [`stsch`].
 #[inline]
 pub fn msch(id: SubchannelId, schib: &Schib) -> ModifyResult {
-    let cc: u32;
     // SAFETY: MSCH reads the word-aligned SCHIB; r1 holds a valid id.
-    unsafe {
-        asm!(
-            "msch 0({schib})",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            schib = in(reg_addr) schib,
-            cc = lateout(reg) cc,
-            in("r1") u64::from(id.raw()),
-            options(nostack),
-        );
-    }
+    let cc = unsafe { io_instruction!("msch", id = id, operand = schib) };
     decode!(ModifyResult, cc)
 }
 
 /// STORE SUBCHANNEL into `schib` (PoP, chapter 14, "STORE SUBCHANNEL").
 #[inline]
 pub fn stsch(id: SubchannelId, schib: &mut Schib) -> StoreResult {
-    let cc: u32;
     // SAFETY: STSCH writes the 52-byte, word-aligned SCHIB we borrow
     // mutably; r1 holds a valid id.
-    unsafe {
-        asm!(
-            "stsch 0({schib})",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            schib = in(reg_addr) schib,
-            cc = lateout(reg) cc,
-            in("r1") u64::from(id.raw()),
-            options(nostack),
-        );
-    }
+    let cc = unsafe { io_instruction!("stsch", id = id, operand = schib) };
     decode!(StoreResult, cc)
 }
 
@@ -158,20 +151,9 @@ pub fn stsch(id: SubchannelId, schib: &mut Schib) -> StoreResult {
 /// Clears the subchannel's status and any pending I/O interruption for it.
 #[inline]
 pub fn tsch(id: SubchannelId, irb: &mut Irb) -> TestSubchannelResult {
-    let cc: u32;
     // SAFETY: TSCH writes the 96-byte, word-aligned IRB we borrow mutably;
     // r1 holds a valid id.
-    unsafe {
-        asm!(
-            "tsch 0({irb})",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            irb = in(reg_addr) irb,
-            cc = lateout(reg) cc,
-            in("r1") u64::from(id.raw()),
-            options(nostack),
-        );
-    }
+    let cc = unsafe { io_instruction!("tsch", id = id, operand = irb) };
     decode!(TestSubchannelResult, cc)
 }
 
@@ -181,19 +163,9 @@ pub fn tsch(id: SubchannelId, irb: &mut Irb) -> TestSubchannelResult {
 #[inline]
 pub fn tpi() -> Option<InterruptionCode> {
     let mut code = InterruptionCode::default();
-    let cc: u32;
     // SAFETY: TPI with a non-zero operand address stores two words into the
     // word-aligned `code`.
-    unsafe {
-        asm!(
-            "tpi 0({code})",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            code = in(reg_addr) &mut code,
-            cc = lateout(reg) cc,
-            options(nostack),
-        );
-    }
+    let cc = unsafe { io_instruction!("tpi", operand = &mut code) };
     (cc == 1).then_some(code)
 }
 
@@ -202,18 +174,8 @@ pub fn tpi() -> Option<InterruptionCode> {
 #[inline]
 pub fn stcrw() -> Option<Crw> {
     let mut crw = Crw::default();
-    let cc: u32;
     // SAFETY: STCRW stores one word into the word-aligned `crw`.
-    unsafe {
-        asm!(
-            "stcrw 0({crw})",
-            "ipm {cc}",
-            "srl {cc}, 28",
-            crw = in(reg_addr) &mut crw,
-            cc = lateout(reg) cc,
-            options(nostack),
-        );
-    }
+    let cc = unsafe { io_instruction!("stcrw", operand = &mut crw) };
     (cc == 0).then_some(crw)
 }
 
