@@ -14,7 +14,7 @@ use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// Console prefix of a guest's request to the host.
@@ -85,19 +85,23 @@ pub fn run(
     let status = child.wait().context("waiting for qemu-system-s390x")?;
     let elapsed = start.elapsed();
     let stderr = stderr_reader.join().unwrap_or_default();
-    let exit = match status.code() {
+    Ok(GuestRun {
+        console,
+        exit: exit_of(status, &stderr),
+        elapsed,
+    })
+}
+
+/// How the guest ended, from QEMU's exit status (under `timeout`).
+fn exit_of(status: ExitStatus, stderr: &str) -> GuestExit {
+    match status.code() {
         Some(0) => GuestExit::Success,
         Some(1) => GuestExit::Failure { code: None },
         Some(TIMED_OUT) | Some(KILLED) => GuestExit::TimedOut,
         other => GuestExit::Crashed {
             detail: format!("qemu exit status {other:?}: {}", stderr.trim()),
         },
-    };
-    Ok(GuestRun {
-        console,
-        exit,
-        elapsed,
-    })
+    }
 }
 
 /// Sends one request (`device_del ID` is the only one) over QMP and waits
@@ -148,12 +152,5 @@ pub fn run_interactive(
     let status = command(image, devices, timeout)
         .status()
         .context("cannot start qemu-system-s390x")?;
-    Ok(match status.code() {
-        Some(0) => GuestExit::Success,
-        Some(1) => GuestExit::Failure { code: None },
-        Some(TIMED_OUT) | Some(KILLED) => GuestExit::TimedOut,
-        other => GuestExit::Crashed {
-            detail: format!("qemu exit status {other:?}"),
-        },
-    })
+    Ok(exit_of(status, "(on the console above)"))
 }
