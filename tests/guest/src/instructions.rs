@@ -15,7 +15,7 @@ use s390_cio::instructions::{
 };
 use s390_cio::structures::{
     commands, ActivityControl, Ccw1, CcwFlags, DeviceStatus, FunctionControl, Irb, Isc, Orb, Schib,
-    StatusControl, SubchannelId, SubchannelStatus,
+    Scsw, StatusControl, SubchannelId, SubchannelStatus,
 };
 use s390_cio_boot::interrupts;
 use s390_cio_boot::testing::{TestFailure, TestResult};
@@ -99,6 +99,21 @@ impl core::fmt::Display for Words {
         let [a, b, c] = self.0;
         write!(f, "scsw {a:08x} {b:08x} {c:08x}")
     }
+}
+
+/// Checks an SCSW's function, activity and status control, each failure
+/// naming the field and showing the SCSW's words.
+pub fn check_controls(
+    scsw: &Scsw,
+    function: FunctionControl,
+    activity: ActivityControl,
+    status: StatusControl,
+) -> TestResult {
+    let words = Words(scsw.words());
+    check_eq!(scsw.function_control(), function, "FC {}", words);
+    check_eq!(scsw.activity_control(), activity, "AC {}", words);
+    check_eq!(scsw.status_control(), status, "SC {}", words);
+    Ok(())
 }
 
 /// A two-CCW program: a NOP chained to a second NOP that carries the
@@ -337,24 +352,12 @@ pub fn ssch_cc0_then_tsch_cc0_stores_nop_irb(world: &World) -> TestResult {
     );
     let scsw = irb.scsw;
     let words = Words(scsw.words());
-    check_eq!(
-        scsw.function_control(),
+    check_controls(
+        &scsw,
         FunctionControl::START,
-        "FC {}",
-        words
-    );
-    check_eq!(
-        scsw.activity_control(),
         ActivityControl::empty(),
-        "AC {}",
-        words
-    );
-    check_eq!(
-        scsw.status_control(),
         StatusControl::PRIMARY | StatusControl::SECONDARY | StatusControl::STATUS_PENDING,
-        "SC {}",
-        words
-    );
+    )?;
     check_eq!(
         scsw.device_status(),
         DeviceStatus::CHANNEL_END | DeviceStatus::DEVICE_END,
@@ -601,25 +604,12 @@ pub fn suspended_start_is_start_in_progress(world: &World) -> TestResult {
     let mut program = SuspendingProgram::new();
     world.start_suspended(id, &program)?;
     let schib = store(id)?;
-    let words = Words(schib.scsw.words());
-    check_eq!(
-        schib.scsw.function_control(),
+    check_controls(
+        &schib.scsw,
         FunctionControl::START,
-        "FC {}",
-        words
-    );
-    check_eq!(
-        schib.scsw.activity_control(),
         ActivityControl::SUSPENDED,
-        "AC {}",
-        words
-    );
-    check_eq!(
-        schib.scsw.status_control(),
         StatusControl::empty(),
-        "SC {}",
-        words
-    );
+    )?;
     if world.ssch_while_suspended_is_busy {
         let other = nop_program();
         // SAFETY: cc 2 starts nothing.
@@ -789,24 +779,12 @@ pub fn hsch_cc0_on_idle_subchannel_status(world: &World) -> TestResult {
     let irb = world.poll_tsch(id);
     let scsw = irb.scsw;
     let words = Words(scsw.words());
-    check_eq!(
-        scsw.function_control(),
+    check_controls(
+        &scsw,
         FunctionControl::HALT,
-        "FC {}",
-        words
-    );
-    check_eq!(
-        scsw.activity_control(),
         ActivityControl::empty(),
-        "AC {}",
-        words
-    );
-    check_eq!(
-        scsw.status_control(),
         StatusControl::STATUS_PENDING,
-        "SC {}",
-        words
-    );
+    )?;
     if world.idle_halt_has_device_end {
         check_eq!(
             scsw.device_status(),
@@ -838,24 +816,12 @@ pub fn csch_cc0_on_idle_subchannel_status(world: &World) -> TestResult {
     let irb = world.poll_tsch(id);
     let scsw = irb.scsw;
     let words = Words(scsw.words());
-    check_eq!(
-        scsw.function_control(),
+    check_controls(
+        &scsw,
         FunctionControl::CLEAR,
-        "FC {}",
-        words
-    );
-    check_eq!(
-        scsw.activity_control(),
         ActivityControl::empty(),
-        "AC {}",
-        words
-    );
-    check_eq!(
-        scsw.status_control(),
         StatusControl::STATUS_PENDING,
-        "SC {}",
-        words
-    );
+    )?;
     check_eq!(scsw.device_status(), DeviceStatus::empty(), "DS {}", words);
     check_eq!(
         scsw.subchannel_status(),

@@ -13,7 +13,7 @@
 
 use core::cell::UnsafeCell;
 use guest_tests::instructions::{
-    self, resume_to_end, store, PmcwFacts, SuspendingProgram, Words, World,
+    self, check_controls, resume_to_end, store, PmcwFacts, SuspendingProgram, Words, World,
 };
 use guest_tests::{nop_program, subchannel_of, wait_for_status};
 use s390_cio::css::{ChannelSubsystem, Cpu};
@@ -150,25 +150,12 @@ fn hercules_quirk_csch_of_suspended_program_leaves_msch_busy() -> TestResult {
     );
     check!(scsw.is_status_pending(), "SC {}", words);
     let schib = store(id)?;
-    let after = Words(schib.scsw.words());
-    check_eq!(
-        schib.scsw.function_control(),
+    check_controls(
+        &schib.scsw,
         FunctionControl::empty(),
-        "FC {}",
-        after
-    );
-    check_eq!(
-        schib.scsw.activity_control(),
         ActivityControl::empty(),
-        "AC {}",
-        after
-    );
-    check_eq!(
-        schib.scsw.status_control(),
         StatusControl::empty(),
-        "SC {}",
-        after
-    );
+    )?;
     check_eq!(
         Cpu.modify_subchannel(id, &schib),
         ModifyResult::Busy,

@@ -11,7 +11,7 @@
 #![no_main]
 
 use guest_tests::instructions::{
-    self, resume_to_end, store, PmcwFacts, SuspendingProgram, Words, World,
+    self, check_controls, resume_to_end, store, PmcwFacts, SuspendingProgram, Words, World,
 };
 use guest_tests::{nop_program, subchannel_of, wait_for_status};
 use s390_cio::css::{ChannelSubsystem, Cpu};
@@ -153,24 +153,12 @@ fn qemu_quirk_hsch_of_suspended_program_stays_suspended() -> TestResult {
     let irb = wait_for_status(id)?;
     let scsw = irb.scsw;
     let words = Words(scsw.words());
-    check_eq!(
-        scsw.function_control(),
+    check_controls(
+        &scsw,
         FunctionControl::HALT,
-        "FC {}",
-        words
-    );
-    check_eq!(
-        scsw.activity_control(),
         ActivityControl::SUSPENDED,
-        "AC {}",
-        words
-    );
-    check_eq!(
-        scsw.status_control(),
         StatusControl::STATUS_PENDING,
-        "SC {}",
-        words
-    );
+    )?;
     check_eq!(scsw.device_status(), DeviceStatus::empty(), "DS {}", words);
     check_eq!(
         scsw.subchannel_status(),
@@ -241,25 +229,12 @@ fn xsch_cc0_cancels_suspended_start() -> TestResult {
     WORLD.start_suspended(id, &program)?;
     check_eq!(Cpu.cancel_subchannel(id), CancelResult::Cancelled, "XSCH");
     let schib = store(id)?;
-    let words = Words(schib.scsw.words());
-    check_eq!(
-        schib.scsw.function_control(),
+    check_controls(
+        &schib.scsw,
         FunctionControl::empty(),
-        "FC {}",
-        words
-    );
-    check_eq!(
-        schib.scsw.activity_control(),
         ActivityControl::empty(),
-        "AC {}",
-        words
-    );
-    check_eq!(
-        schib.scsw.status_control(),
         StatusControl::empty(),
-        "SC {}",
-        words
-    );
+    )?;
     let mut irb = Irb::default();
     check_eq!(
         Cpu.test_subchannel(id, &mut irb),
