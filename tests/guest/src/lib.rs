@@ -59,3 +59,34 @@ pub fn wait_for_status(id: SubchannelId) -> Result<Irb, TestFailure> {
     }
     Err(TestFailure::new(format_args!("no status from {id}")))
 }
+
+/// A channel program of one CCW and its `N`-byte data area, kept together
+/// on the caller's stack.
+#[repr(C, align(8))]
+pub struct OneCcw<const N: usize> {
+    ccw: Ccw1,
+    /// The data area the CCW addresses.
+    pub data: [u8; N],
+}
+
+impl<const N: usize> OneCcw<N> {
+    /// `command` with `flags` and `count`, its data area filled with `fill`.
+    pub fn new(command: u8, flags: CcwFlags, count: u16, fill: u8) -> Self {
+        OneCcw {
+            ccw: Ccw1::new(command, flags, count, 0),
+            data: [fill; N],
+        }
+    }
+
+    /// The ORB, with the CCW pointed at `data` where the program now is (it
+    /// must not move until the I/O ends).
+    pub fn orb(&mut self) -> Orb {
+        self.ccw = Ccw1::new(
+            self.ccw.command(),
+            self.ccw.flags(),
+            self.ccw.count(),
+            self.data.as_ptr() as u32,
+        );
+        Orb::new(&self.ccw as *const Ccw1 as u32)
+    }
+}

@@ -6,14 +6,14 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
 
-use guest_tests::{nop_program, subchannel_of, wait_for_status};
+use guest_tests::{nop_program, subchannel_of, wait_for_status, OneCcw};
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;
 use s390_cio::driver;
 use s390_cio::instructions::{
     ClearResult, HaltResult, StartResult, StoreResult, TestSubchannelResult,
 };
-use s390_cio::structures::{Ccw1, CcwFlags, Irb, Orb, Schib, SubchannelId, SubchannelType};
+use s390_cio::structures::{CcwFlags, Irb, Schib, SubchannelId, SubchannelType};
 use s390_cio_boot::ebcdic;
 use s390_cio_boot::testing::TestResult;
 use s390_cio_boot::{check, check_eq, guest_tests};
@@ -134,32 +134,9 @@ fn tsch_hsch_csch_on_idle_subchannel() -> TestResult {
 }
 
 /// Unit-record buffers: one CCW and up to 132 bytes of EBCDIC data.
-#[repr(C, align(8))]
-struct UnitRecordProgram {
-    ccw: Ccw1,
-    data: [u8; 132],
-}
-
-impl UnitRecordProgram {
-    fn new(command: u8, count: u16) -> Self {
-        UnitRecordProgram {
-            ccw: Ccw1::new(command, CcwFlags::SLI, count, 0),
-            data: [0x40; 132],
-        }
-    }
-
-    /// The ORB, with the CCW pointed at `data` where the program is now (it
-    /// must not move until the I/O ends).
-    fn orb(&mut self) -> Orb {
-        self.ccw = Ccw1::new(
-            self.ccw.command(),
-            self.ccw.flags(),
-            self.ccw.count(),
-            self.data.as_ptr() as u32,
-        );
-        Orb::new(&self.ccw as *const Ccw1 as u32)
-    }
-}
+type UnitRecordProgram = OneCcw<132>;
+/// The EBCDIC blank unit-record data is padded with.
+const EBCDIC_BLANK: u8 = 0x40;
 
 /// The line xtask expects on the 1403 (`xtask/src/programs.rs`).
 const PRINTER_LINE: &str = "S390-CIO PRINTER TEST LINE";
@@ -170,13 +147,8 @@ const FIRST_CARD: &str = "S390-CIO READER CARD 1";
 /// the printer file with it.
 fn printer_prints_a_line() -> TestResult {
     let id = subchannel_of(PRINTER)?;
-    let mut program = UnitRecordProgram::new(0x09, PRINTER_LINE.len() as u16);
-    program.ccw = Ccw1::new(
-        0x09,
-        CcwFlags::SLI,
-        PRINTER_LINE.len() as u16,
-        program.data.as_ptr() as u32,
-    );
+    let mut program =
+        UnitRecordProgram::new(0x09, CcwFlags::SLI, PRINTER_LINE.len() as u16, EBCDIC_BLANK);
     for (to, from) in program.data.iter_mut().zip(PRINTER_LINE.bytes()) {
         *to = ebcdic::from_ascii(from);
     }
@@ -189,7 +161,7 @@ fn printer_prints_a_line() -> TestResult {
 /// READ (0x02) of one 80-byte card from the 3505.
 fn reader_reads_first_card() -> TestResult {
     let id = subchannel_of(READER)?;
-    let mut program = UnitRecordProgram::new(0x02, 80);
+    let mut program = UnitRecordProgram::new(0x02, CcwFlags::SLI, 80, EBCDIC_BLANK);
     // SAFETY: `program` lives until `run_once` returns.
     let result = unsafe { driver::run_once(&Cpu, id, program.orb()) };
     check!(result.is_ok(), "card read: {:?}", result);

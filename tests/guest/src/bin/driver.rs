@@ -6,7 +6,7 @@
 #![no_main]
 
 use core::ptr::addr_of;
-use guest_tests::subchannel_of;
+use guest_tests::{subchannel_of, OneCcw};
 use s390_cio::css::Cpu;
 use s390_cio::discovery;
 use s390_cio::driver::{
@@ -15,12 +15,14 @@ use s390_cio::driver::{
 use s390_cio::executor;
 use s390_cio::instructions::InterruptionCode;
 use s390_cio::memory::RealMemory;
-use s390_cio::structures::{commands, Ccw1, CcwFlags, Orb, SenseId, SubchannelId};
+use s390_cio::structures::{commands, CcwFlags, SenseId, SubchannelId};
 use s390_cio_boot::interrupts::{self, IoInterruption};
 use s390_cio_boot::testing::{TestFailure, TestResult};
 use s390_cio_boot::{check, check_eq, guest_tests};
 
 const QEMU_DISK: u16 = 0x0100;
+/// One CCW with room for a whole SENSE ID reply.
+type SenseIdProgram = OneCcw<{ SenseId::BUFFER_LEN }>;
 const HERCULES_DASD: u16 = 0x0120;
 
 /// The driver's sense area: 40 bytes, doubleword aligned, below 16 MiB.
@@ -67,38 +69,11 @@ fn driver(id: SubchannelId) -> Subchannel<'static, Cpu, RealMemory> {
         })
 }
 
-/// A channel program of one CCW with its data area.
-#[repr(C, align(8))]
-struct OneCcw {
-    ccw: Ccw1,
-    data: [u8; SenseId::BUFFER_LEN],
-}
-
-impl OneCcw {
-    fn new(command: u8, flags: CcwFlags, count: u16) -> Self {
-        OneCcw {
-            ccw: Ccw1::new(command, flags, count, 0),
-            data: [0; SenseId::BUFFER_LEN],
-        }
-    }
-
-    /// The ORB, with the CCW pointed at `data` where the program now is.
-    fn orb(&mut self) -> Orb {
-        self.ccw = Ccw1::new(
-            self.ccw.command(),
-            self.ccw.flags(),
-            self.ccw.count(),
-            self.data.as_ptr() as u32,
-        );
-        Orb::new(&self.ccw as *const Ccw1 as u32)
-    }
-}
-
 /// SENSE ID through the polling front end: the data arrives.
 fn polled_sense_id_completes() -> TestResult {
     let id = disk()?;
     let mut drv = driver(id);
-    let mut program = OneCcw::new(commands::SENSE_ID, CcwFlags::SLI, 256);
+    let mut program = SenseIdProgram::new(commands::SENSE_ID, CcwFlags::SLI, 256, 0);
     // SAFETY: `program` lives until `run_polled` returns.
     let result = unsafe { drv.run_polled(program.orb(), &TodClock) };
     check!(result.is_ok(), "SENSE ID: {:?}", result.err());
@@ -116,7 +91,7 @@ fn interrupt_driven_nop_completes() -> TestResult {
     interrupts::enable_isc(guest_tests::ISC);
     let before = interrupts::io_interruption_count();
     let mut drv = driver(id);
-    let mut program = OneCcw::new(commands::NOOP, CcwFlags::SLI, 0);
+    let mut program = SenseIdProgram::new(commands::NOOP, CcwFlags::SLI, 0, 0);
     // SAFETY: `program` lives until the call returns.
     let result = unsafe {
         drv.run_interrupt_driven(
@@ -141,7 +116,7 @@ fn async_sense_id_completes() -> TestResult {
     interrupts::set_io_handler(on_io_interruption);
     interrupts::enable_isc(guest_tests::ISC);
     let mut drv = driver(id);
-    let mut program = OneCcw::new(commands::SENSE_ID, CcwFlags::SLI, 256);
+    let mut program = SenseIdProgram::new(commands::SENSE_ID, CcwFlags::SLI, 256, 0);
     // SAFETY: `program` outlives the future, which is driven to its end.
     let transfer = unsafe { drv.transfer(program.orb(), &TodClock, &MAILBOX) };
     check!(transfer.is_ok(), "start: {:?}", transfer.as_ref().err());
@@ -167,7 +142,7 @@ fn unit_check_fetches_sense() -> TestResult {
         0xf2
     };
     let mut drv = driver(id);
-    let mut program = OneCcw::new(command, CcwFlags::SLI, 8);
+    let mut program = SenseIdProgram::new(command, CcwFlags::SLI, 8, 0);
     // SAFETY: `program` lives until `run_polled` returns.
     let result = unsafe { drv.run_polled(program.orb(), &TodClock) };
     match result {
@@ -194,7 +169,7 @@ fn unit_check_fetches_sense() -> TestResult {
 fn timeout_halts_a_suspended_program() -> TestResult {
     let id = disk()?;
     let mut drv = driver(id);
-    let mut program = OneCcw::new(commands::NOOP, CcwFlags::SLI | CcwFlags::S, 0);
+    let mut program = SenseIdProgram::new(commands::NOOP, CcwFlags::SLI | CcwFlags::S, 0, 0);
     let orb = program.orb().with_suspend_control(true);
     // SAFETY: `program` lives until `run_polled` returns.
     let result = unsafe { drv.run_polled(orb, &TodClock) };
