@@ -11,7 +11,7 @@ use s390_cio::devices::virtio::blk::{
 use s390_cio::devices::virtio::ccw::{commands, ControlArea, Transport, TransportError};
 use s390_cio::devices::virtio::queue::{QueueError, QueueStorage};
 use s390_cio::devices::virtio::{features, status, Notify};
-use s390_cio::driver::{Clock, Subchannel};
+use s390_cio::driver::Subchannel;
 use s390_cio::structures::SubchannelId;
 use s390_cio_sim::virtio_blk::{self as model, UsedRingFault};
 use s390_cio_sim::{Response, ScriptedDevice, Simulator};
@@ -27,20 +27,6 @@ const REQUESTS: u32 = 0x18000;
 const BUFFERS: u32 = 0x20000;
 /// Sectors of the test disk.
 const SECTORS: u32 = 128;
-
-/// Simulated time: each reading steps the simulator once.
-struct SimClock<'a> {
-    sim: &'a Simulator,
-    now: Cell<u64>,
-}
-
-impl Clock for SimClock<'_> {
-    fn now_us(&self) -> u64 {
-        self.sim.step();
-        self.now.set(self.now.get() + 1);
-        self.now.get()
-    }
-}
 
 /// DIAGNOSE 0x500 as the simulator would route it: the model's `notify`
 /// with the simulator's storage. While `held`, notifications only count,
@@ -124,10 +110,7 @@ fn blk<'a>(
 }
 
 fn clock(sim: &Simulator) -> SimClock<'_> {
-    SimClock {
-        sim,
-        now: Cell::new(0),
-    }
+    SimClock::new(sim)
 }
 
 fn buffer(n: u32, len: u32) -> DataBuffer {

@@ -265,9 +265,14 @@ fn config(dir: &Path) -> String {
 /// `xtask-herc: attention DEVNUM` raises an unsolicited attention (panel
 /// command `i`), `xtask-herc: devinit DEVNUM` a device end. Hercules drops
 /// them if the subchannel is busy, status pending or disabled.
+/// `xtask-herc: reply 0009` types a line at the 3215 console (its command
+/// prefix `/`), `xtask-herc: stop|start 000E` stops or starts the printer.
 const GUEST_REQUESTS: &[(&str, &str)] = &[
     ("xtask-herc[:] attention 0120", "i 0120"),
     ("xtask-herc[:] devinit 0120", "devinit 0120"),
+    ("xtask-herc[:] reply 0009", "/S390-CIO OPERATOR REPLY"),
+    ("xtask-herc[:] stop 000E", "stop 000E"),
+    ("xtask-herc[:] start 000E", "start 000E"),
 ];
 
 fn rc_file(load: u64) -> String {

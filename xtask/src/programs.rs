@@ -101,6 +101,21 @@ pub const PROGRAMS: &[Program] = &[
         printer: None,
     },
     Program {
+        bin: "unit_record_hercules",
+        worlds: &[World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        // Hercules' 1403 file: a newline per line spaced, CR and form
+        // feed for a skip to channel 1.
+        printer: Some(concat!(
+            "S390-CIO PRINTER LINE 1\n",
+            "S390-CIO PRINTER LINE 2\n\n",
+            "\n",
+            "S390-CIO PRINTER LINE 3\r\x0c",
+            "S390-CIO PRINTER PAGE 2\n",
+        )),
+    },
+    Program {
         bin: "fidelity",
         worlds: &[World::Qemu, World::Hercules],
         self_check: false,

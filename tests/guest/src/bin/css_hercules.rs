@@ -8,13 +8,13 @@
 
 use guest_tests::{nop_program, subchannel_of, wait_for_status, OneCcw};
 use s390_cio::css::{ChannelSubsystem, Cpu};
+use s390_cio::devices::ebcdic;
 use s390_cio::discovery;
 use s390_cio::driver;
 use s390_cio::instructions::{
     ClearResult, HaltResult, StartResult, StoreResult, TestSubchannelResult,
 };
 use s390_cio::structures::{CcwFlags, Irb, Schib, SubchannelId, SubchannelType};
-use s390_cio_boot::ebcdic;
 use s390_cio_boot::testing::TestResult;
 use s390_cio_boot::{check, check_eq, guest_tests};
 
