@@ -50,6 +50,10 @@ pub trait Device: Any {
 
     /// The clear signal: reset the device's state for this subchannel.
     fn reset(&mut self) {}
+
+    /// The subchannel was disabled (MSCH turned its enabled bit off):
+    /// state a device keeps for one enablement ends.
+    fn disabled(&mut self) {}
 }
 
 /// The command type of `command` in a format-1 program, for devices that

@@ -1132,6 +1132,11 @@ impl ChannelSubsystem for Simulator {
             Some(sub) if !sub.fc().is_empty() => ModifyResult::Busy,
             Some(sub) => {
                 let new = &schib.pmcw;
+                if sub.pmcw.is_enabled() && !new.is_enabled() {
+                    if let Some(device) = sub.device.as_mut() {
+                        device.disabled();
+                    }
+                }
                 let p = &mut sub.pmcw;
                 p.set_interruption_parameter(new.interruption_parameter());
                 p.set_isc(new.isc());
