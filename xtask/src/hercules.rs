@@ -12,7 +12,8 @@
 //!
 //! Devices (subchannels are numbered in definition order):
 //! 0009 3215-C console (0.0.0000), 000C 3505 reader (0.0.0001),
-//! 000E 1403 printer (0.0.0002), 0120 3390 DASD (0.0.0003).
+//! 000E 1403 printer (0.0.0002), 0120 3390 DASD (0.0.0003), 001F second
+//! 3215-C console (0.0.0004).
 //!
 //! The guest's console lines are taken from the Hercules log: the 3215-C
 //! writes each line with `logmsg`, interleaved with Hercules' own `HHC...`
@@ -265,12 +266,14 @@ fn config(dir: &Path) -> String {
 /// `xtask-herc: attention DEVNUM` raises an unsolicited attention (panel
 /// command `i`), `xtask-herc: devinit DEVNUM` a device end. Hercules drops
 /// them if the subchannel is busy, status pending or disabled.
-/// `xtask-herc: reply 0009` types a line at the 3215 console (its command
-/// prefix `/`), `xtask-herc: stop|start 000E` stops or starts the printer.
+/// `xtask-herc: reply 0009|001F` types a line at a 3215 console (command
+/// prefix `/` or `con2:`), `xtask-herc: stop|start 000E` stops or starts
+/// the printer.
 const GUEST_REQUESTS: &[(&str, &str)] = &[
     ("xtask-herc[:] attention 0120", "i 0120"),
     ("xtask-herc[:] devinit 0120", "devinit 0120"),
     ("xtask-herc[:] reply 0009", "/S390-CIO OPERATOR REPLY"),
+    ("xtask-herc[:] reply 001F", "con2:S390-CIO OPERATOR REPLY"),
     ("xtask-herc[:] stop 000E", "stop 000E"),
     ("xtask-herc[:] start 000E", "start 000E"),
 ];
