@@ -135,7 +135,8 @@ pub const QUIRKS: &[Quirk] = &[
         name: "residual-of-bad-ccw",
         why: "for a CCW rejected with program check (command code 0x00) Hercules stores \
               the CCW's count (8) as residual count, the simulator 0; no data was \
-              transferred either way",
+              transferred either way. Not a departure: the PoP's count-field table \
+              makes the count unpredictable after a program check",
         lines: &[(1, "tsch cc0 fc4 ac00 sc17 ds00 cs20 ccw+8 rc8")],
     },
     Quirk {
@@ -155,7 +156,8 @@ pub const QUIRKS: &[Quirk] = &[
         scenario: "clear",
         name: "clear-zeroes-ccw-address",
         why: "after CSCH Hercules stores CCW address 0; the simulator, like QEMU, keeps \
-              the last one (the PoP gives the CCW address no meaning after a clear)",
+              the last one. Not a departure: the PoP gives the CCW address no meaning \
+              after a clear",
         lines: &[
             (4, "tsch cc0 fc1 ac00 sc01 ds00 cs00 ccw0 rc0"),
             (5, "stsch cc0 fc0 ac00 sc00 ds00 cs00 ccw0 rc0"),
