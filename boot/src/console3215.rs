@@ -6,7 +6,7 @@
 
 use core::ptr::addr_of;
 use s390_cio::css::{ChannelSubsystem, Cpu};
-use s390_cio::devices::unit_record::{Console, RecordArea, DATA_CAPACITY};
+use s390_cio::devices::unit_record::{Console, RecordArea, RecordChannel, DATA_CAPACITY};
 use s390_cio::discovery;
 use s390_cio::driver::{Subchannel, TodClock};
 use s390_cio::memory::RealMemory;
@@ -62,12 +62,13 @@ pub(crate) unsafe fn write_line(id: SubchannelId, text: &[u8]) {
     // SAFETY: the only storage the driver touches is STORAGE, a static
     // below 2 GiB that only this function uses, under the console lock.
     let memory = unsafe { RealMemory::new() };
-    let mut console = Console::new(
+    let channel = RecordChannel::new(
         Subchannel::new(&Cpu, &memory, id, 0),
         &memory,
         &TodClock,
         area,
     );
+    let mut console = Console::new(channel);
     // A failed write has nowhere to be reported.
     let _ = console.write_line(&text[..text.len().min(MAX_LINE)]);
 }

@@ -8,7 +8,8 @@ mod common;
 use common::*;
 use s390_cio::devices::ebcdic;
 use s390_cio::devices::unit_record::{
-    CardReader, Console, Printer, RecordArea, Spacing, UnitRecordError, CARD_BYTES, DATA_CAPACITY,
+    CardReader, Console, Printer, RecordArea, RecordChannel, Spacing, UnitRecordError, CARD_BYTES,
+    DATA_CAPACITY,
 };
 use s390_cio::driver::{IoError, Subchannel};
 use s390_cio::structures::{DeviceStatus, SenseFlags, SubchannelId};
@@ -18,8 +19,17 @@ use s390_cio_sim::{Console as ConsoleModel, Event, Fault, FaultPlan, Simulator, 
 /// The record area every test uses.
 const AREA: u32 = 0x3000;
 
-fn area() -> RecordArea {
-    RecordArea::new(AREA).unwrap()
+fn channel<'a>(
+    sim: &'a Simulator,
+    id: SubchannelId,
+    clock: &'a SimClock<'a>,
+) -> RecordChannel<'a, Simulator, Simulator, SimClock<'a>> {
+    RecordChannel::new(
+        Subchannel::new(sim, sim, id, 1),
+        sim,
+        clock,
+        RecordArea::new(AREA).unwrap(),
+    )
 }
 
 fn ebcdic_of(text: &str) -> Vec<u8> {
@@ -45,7 +55,7 @@ fn record_area_must_be_aligned_and_below_2_gib() {
 fn console_writes_a_line_in_ebcdic() {
     let (sim, id) = sim_with(ConsoleModel::new());
     let clock = SimClock::new(&sim);
-    let mut console = Console::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut console = Console::new(channel(&sim, id, &clock));
     console.write_line(b"Hello, 3215!").unwrap();
     console.write_line(b"").unwrap();
     let lines = sim
@@ -58,7 +68,7 @@ fn console_writes_a_line_in_ebcdic() {
 fn console_refuses_a_line_longer_than_the_area_before_any_io() {
     let (sim, id) = sim_with(ConsoleModel::new());
     let clock = SimClock::new(&sim);
-    let mut console = Console::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut console = Console::new(channel(&sim, id, &clock));
     let long = vec![b'x'; DATA_CAPACITY + 1];
     assert_eq!(
         console.write_line(&long),
@@ -80,7 +90,7 @@ fn console_prompt_returns_the_reply_in_ascii_with_its_length() {
     model.push_input(&ebcdic_of("yes, go on"));
     let (sim, id) = sim_with(model);
     let clock = SimClock::new(&sim);
-    let mut console = Console::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut console = Console::new(channel(&sim, id, &clock));
     let mut reply = [0u8; 40];
     assert_eq!(console.prompt(b"continue?", &mut reply), Ok(10));
     assert_eq!(&reply[..10], b"yes, go on");
@@ -93,7 +103,7 @@ fn console_reply_longer_than_the_buffer_is_cut_to_it() {
     model.push_input(&ebcdic_of("a long answer"));
     let (sim, id) = sim_with(model);
     let clock = SimClock::new(&sim);
-    let mut console = Console::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut console = Console::new(channel(&sim, id, &clock));
     let mut reply = [0u8; 6];
     assert_eq!(console.read_line(&mut reply), Ok(6));
     assert_eq!(&reply, b"a long");
@@ -112,7 +122,7 @@ fn attention_racing_the_read_is_kept_and_the_read_still_gets_the_line() {
         },
     ));
     let clock = SimClock::new(&sim);
-    let mut console = Console::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut console = Console::new(channel(&sim, id, &clock));
     let mut reply = [0u8; 20];
     assert_eq!(console.read_line(&mut reply), Ok(11), "{}", sim.trace());
     assert_eq!(&reply[..11], b"typed early");
@@ -125,7 +135,7 @@ fn attention_racing_the_read_is_kept_and_the_read_still_gets_the_line() {
 fn printer_sends_the_command_of_each_spacing() {
     let (sim, id) = sim_with(Printer1403::new());
     let clock = SimClock::new(&sim);
-    let mut printer = Printer::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut printer = Printer::new(channel(&sim, id, &clock));
     printer.write_line(b"one", Spacing::Lines(1)).unwrap();
     printer.write_line(b"two", Spacing::Lines(3)).unwrap();
     printer.write_line(b"over", Spacing::None).unwrap();
@@ -171,7 +181,7 @@ fn printer_sends_the_command_of_each_spacing() {
 fn printer_refuses_spacing_it_does_not_have_without_io() {
     let (sim, id) = sim_with(Printer1403::new());
     let clock = SimClock::new(&sim);
-    let mut printer = Printer::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut printer = Printer::new(channel(&sim, id, &clock));
     for spacing in [
         Spacing::Lines(0),
         Spacing::Lines(4),
@@ -198,7 +208,7 @@ fn printer_refuses_spacing_it_does_not_have_without_io() {
 fn stopped_printer_is_intervention_required_until_started() {
     let (sim, id) = sim_with(Printer1403::new());
     let clock = SimClock::new(&sim);
-    let mut printer = Printer::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut printer = Printer::new(channel(&sim, id, &clock));
     sim.with_device(id, |p: &mut Printer1403| p.set_stopped(true));
     assert_eq!(
         printer.write_line(b"lost?", Spacing::Lines(1)),
@@ -229,7 +239,7 @@ fn sense_byte_0_decodes_to_typed_errors() {
             },
         ));
         let clock = SimClock::new(&sim);
-        let mut printer = Printer::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+        let mut printer = Printer::new(channel(&sim, id, &clock));
         assert_eq!(
             printer.write_line(b"x", Spacing::Lines(1)),
             Err(expected),
@@ -249,7 +259,7 @@ fn unit_check_with_sense_naming_no_known_condition_keeps_the_driver_error() {
         },
     ));
     let clock = SimClock::new(&sim);
-    let mut printer = Printer::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut printer = Printer::new(channel(&sim, id, &clock));
     let error = printer.write_line(b"x", Spacing::Lines(1)).unwrap_err();
     match error {
         UnitRecordError::Io(IoError::UnitCheck {
@@ -264,7 +274,7 @@ fn reader_reads_the_deck_then_end_of_file() {
     let deck = [ebcdic_of("CARD ONE"), ebcdic_of("CARD TWO")];
     let (sim, id) = sim_with(CardReader3505::new(deck.iter().map(Vec::as_slice), true));
     let clock = SimClock::new(&sim);
-    let mut reader = CardReader::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut reader = CardReader::new(channel(&sim, id, &clock));
     for expected in ["CARD ONE", "CARD TWO"] {
         let mut card = [0u8; CARD_BYTES];
         assert_eq!(reader.read_card(&mut card), Ok(Some(CARD_BYTES)));
@@ -282,7 +292,7 @@ fn reader_reads_the_deck_then_end_of_file() {
 fn empty_hopper_without_end_of_file_is_intervention_required() {
     let (sim, id) = sim_with(CardReader3505::new([], false));
     let clock = SimClock::new(&sim);
-    let mut reader = CardReader::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut reader = CardReader::new(channel(&sim, id, &clock));
     let mut card = [0u8; CARD_BYTES];
     assert_eq!(
         reader.read_card(&mut card),
@@ -300,7 +310,7 @@ fn reader_read_is_retried_after_an_interface_control_check() {
         Fault::InterfaceControlCheck,
     ));
     let clock = SimClock::new(&sim);
-    let mut reader = CardReader::new(Subchannel::new(&sim, &sim, id, 1), &sim, &clock, area());
+    let mut reader = CardReader::new(channel(&sim, id, &clock));
     let mut card = [0u8; CARD_BYTES];
     assert_eq!(
         reader.read_card(&mut card),

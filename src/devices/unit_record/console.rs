@@ -2,10 +2,10 @@
 //! types (IBM 3215 Console Printer-Keyboard component description;
 //! Hercules' `3215-C` integrated console behaves the same way).
 
-use super::{RecordArea, RecordChannel, UnitRecordError, DATA_CAPACITY};
+use super::{RecordChannel, UnitRecordError, DATA_CAPACITY};
 use crate::css::ChannelSubsystem;
 use crate::devices::ebcdic;
-use crate::driver::{Clock, Subchannel};
+use crate::driver::Clock;
 use crate::memory::ChannelMemory;
 use crate::structures::Irb;
 
@@ -18,7 +18,7 @@ const READ_INQUIRY: u8 = 0x0a;
 ///
 /// READ INQUIRY waits for the operator, so a read ends at the subchannel
 /// driver's deadline ([`crate::driver::Config::timeout_us`] of the
-/// subchannel given to [`Console::new`]) with
+/// subchannel its [`RecordChannel`] was made with) with
 /// [`crate::driver::IoError::TimedOut`] if nobody answers. Text the operator
 /// enters while no read is running arrives as attention status, which the
 /// driver keeps as unsolicited ([`Console::take_unsolicited`]); the device
@@ -28,18 +28,9 @@ pub struct Console<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> {
 }
 
 impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> Console<'a, C, M, K> {
-    /// The console on `subchannel` (enabled and idle), with its CCW, data
-    /// and sense in `area` of `memory`, deadlines on `clock`. The area must
-    /// be reserved for this console.
-    pub fn new(
-        subchannel: Subchannel<'a, C, M>,
-        memory: &'a M,
-        clock: &'a K,
-        area: RecordArea,
-    ) -> Self {
-        Console {
-            channel: RecordChannel::new(subchannel, memory, clock, area),
-        }
+    /// The console on `channel`.
+    pub fn new(channel: RecordChannel<'a, C, M, K>) -> Self {
+        Console { channel }
     }
 
     /// Writes one line of ASCII `text` (at most [`DATA_CAPACITY`] bytes;

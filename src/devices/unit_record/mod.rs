@@ -12,7 +12,7 @@
 //! ```no_run
 //! # #[cfg(target_arch = "s390x")] {
 //! use s390_cio::css::Cpu;
-//! use s390_cio::devices::unit_record::{Printer, RecordArea, Spacing};
+//! use s390_cio::devices::unit_record::{Printer, RecordArea, RecordChannel, Spacing};
 //! use s390_cio::driver::{Subchannel, TodClock};
 //! use s390_cio::memory::RealMemory;
 //! # fn example(id: s390_cio::structures::SubchannelId) -> Result<(), s390_cio::devices::unit_record::UnitRecordError> {
@@ -22,7 +22,8 @@
 //! // SAFETY: STORAGE is used by nothing else, and is below 2 GiB.
 //! let memory = unsafe { RealMemory::new() };
 //! let area = RecordArea::new(core::ptr::addr_of!(STORAGE) as u32).unwrap();
-//! let mut printer = Printer::new(Subchannel::new(&Cpu, &memory, id, 0), &memory, &TodClock, area);
+//! let channel = RecordChannel::new(Subchannel::new(&Cpu, &memory, id, 0), &memory, &TodClock, area);
+//! let mut printer = Printer::new(channel);
 //! printer.write_line(b"HELLO FROM S390-CIO", Spacing::Lines(1))?;
 //! printer.write_line(b"END OF REPORT", Spacing::SkipToChannel(1))?;
 //! # Ok(()) }
@@ -40,7 +41,7 @@ pub use reader::{CardReader, CARD_BYTES};
 use super::ebcdic;
 use crate::css::ChannelSubsystem;
 use crate::driver::{Clock, Completion, IoError, SenseArea, Subchannel};
-use crate::memory::ChannelMemory;
+use crate::memory::{is_channel_area, ChannelMemory};
 use crate::structures::{Ccw1, CcwFlags, Orb, SenseFlags};
 use core::fmt;
 
@@ -65,7 +66,7 @@ impl RecordArea {
     /// An area at `address`; `None` unless it is doubleword aligned and
     /// ends below 2 GiB.
     pub const fn new(address: u32) -> Option<Self> {
-        if !address.is_multiple_of(8) || address > 0x8000_0000 - Self::SIZE as u32 {
+        if !is_channel_area(address, Self::SIZE, 8) {
             return None;
         }
         match SenseArea::new(address + 8 + DATA_CAPACITY as u32) {
@@ -157,9 +158,9 @@ impl fmt::Display for UnitRecordError {
     }
 }
 
-/// The part every unit-record device shares: its subchannel driver, the
-/// storage and clock it runs with, and its record area.
-struct RecordChannel<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> {
+/// What every unit-record device runs on: its subchannel driver, the
+/// storage and clock the driver uses, and the device's record area.
+pub struct RecordChannel<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> {
     subchannel: Subchannel<'a, C, M>,
     memory: &'a M,
     clock: &'a K,
@@ -167,7 +168,12 @@ struct RecordChannel<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> {
 }
 
 impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> RecordChannel<'a, C, M, K> {
-    fn new(
+    /// The channel of the device on `subchannel` (enabled and idle), with
+    /// its CCW, data and sense in `area` of `memory`, deadlines on `clock`.
+    /// The area must be reserved for this device: its programs write
+    /// there and the channel reads and writes it. The subchannel's sense
+    /// area becomes the one in `area`.
+    pub fn new(
         subchannel: Subchannel<'a, C, M>,
         memory: &'a M,
         clock: &'a K,

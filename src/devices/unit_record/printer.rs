@@ -2,9 +2,9 @@
 //! Printer component description, "Commands"; Hercules' `1403` device
 //! takes the same command codes).
 
-use super::{RecordArea, RecordChannel, UnitRecordError};
+use super::{RecordChannel, UnitRecordError};
 use crate::css::ChannelSubsystem;
-use crate::driver::{Clock, Subchannel};
+use crate::driver::Clock;
 use crate::memory::ChannelMemory;
 
 /// Command-code low bits of WRITE (print, then move the paper).
@@ -53,18 +53,9 @@ pub struct Printer<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> {
 }
 
 impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> Printer<'a, C, M, K> {
-    /// The printer on `subchannel` (enabled and idle), with its CCW, data
-    /// and sense in `area` of `memory`, deadlines on `clock`. The area must
-    /// be reserved for this printer.
-    pub fn new(
-        subchannel: Subchannel<'a, C, M>,
-        memory: &'a M,
-        clock: &'a K,
-        area: RecordArea,
-    ) -> Self {
-        Printer {
-            channel: RecordChannel::new(subchannel, memory, clock, area),
-        }
+    /// The printer on `channel`.
+    pub fn new(channel: RecordChannel<'a, C, M, K>) -> Self {
+        Printer { channel }
     }
 
     /// Prints one line of ASCII `text` (at most 132 print positions on a

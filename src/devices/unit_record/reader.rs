@@ -2,9 +2,9 @@
 //! the end of the deck (IBM 3505 Card Reader component description;
 //! Hercules' `3505` device with its `eof` option).
 
-use super::{RecordArea, RecordChannel, UnitRecordError};
+use super::{RecordChannel, UnitRecordError};
 use crate::css::ChannelSubsystem;
-use crate::driver::{Clock, IoError, Subchannel};
+use crate::driver::{Clock, IoError};
 use crate::memory::ChannelMemory;
 
 /// Columns of a card: bytes of one READ in EBCDIC mode.
@@ -18,18 +18,9 @@ pub struct CardReader<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> {
 }
 
 impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> CardReader<'a, C, M, K> {
-    /// The reader on `subchannel` (enabled and idle), with its CCW, data
-    /// and sense in `area` of `memory`, deadlines on `clock`. The area must
-    /// be reserved for this reader.
-    pub fn new(
-        subchannel: Subchannel<'a, C, M>,
-        memory: &'a M,
-        clock: &'a K,
-        area: RecordArea,
-    ) -> Self {
-        CardReader {
-            channel: RecordChannel::new(subchannel, memory, clock, area),
-        }
+    /// The card reader on `channel`.
+    pub fn new(channel: RecordChannel<'a, C, M, K>) -> Self {
+        CardReader { channel }
     }
 
     /// Reads the next card into `card` (EBCDIC, as punched) and returns

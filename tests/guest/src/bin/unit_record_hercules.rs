@@ -11,12 +11,14 @@
 #![no_main]
 
 use guest_tests::subchannel_of;
+use s390_cio::css::Cpu;
 use s390_cio::devices::ebcdic;
 use s390_cio::devices::unit_record::{
-    CardReader, Console, Printer, RecordArea, Spacing, UnitRecordError, CARD_BYTES,
+    CardReader, Console, Printer, RecordArea, RecordChannel, Spacing, UnitRecordError, CARD_BYTES,
 };
 use s390_cio::driver::{Clock, Subchannel, TodClock};
 use s390_cio::memory::RealMemory;
+use s390_cio::structures::SubchannelId;
 use s390_cio_boot::testing::{TestFailure, TestResult};
 use s390_cio_boot::{check, check_eq, guest_tests, println};
 
@@ -46,9 +48,21 @@ impl AreaStorage {
         AreaStorage([0; RecordArea::SIZE])
     }
 
-    fn area(&self) -> Result<RecordArea, TestFailure> {
-        RecordArea::new(self.0.as_ptr() as u32)
-            .ok_or_else(|| TestFailure::new(format_args!("record area not addressable")))
+    /// The record channel of subchannel `id` over this storage; requests
+    /// are tagged from `first_tag` on.
+    fn channel(
+        &self,
+        id: SubchannelId,
+        first_tag: u32,
+    ) -> Result<RecordChannel<'static, Cpu, RealMemory, TodClock>, TestFailure> {
+        let area = RecordArea::new(self.0.as_ptr() as u32)
+            .ok_or_else(|| TestFailure::new(format_args!("record area not addressable")))?;
+        Ok(RecordChannel::new(
+            Subchannel::new(&Cpu, &MEMORY, id, first_tag),
+            &MEMORY,
+            &TodClock,
+            area,
+        ))
     }
 }
 
@@ -57,12 +71,7 @@ impl AreaStorage {
 fn console_writes_lines() -> TestResult {
     let id = subchannel_of(CONSOLE)?;
     let storage = AreaStorage::new();
-    let mut console = Console::new(
-        Subchannel::new(&s390_cio::css::Cpu, &MEMORY, id, 0x9000),
-        &MEMORY,
-        &TodClock,
-        storage.area()?,
-    );
+    let mut console = Console::new(storage.channel(id, 0x9000)?);
     check_eq!(
         console.write_line(b"S390-CIO CONSOLE LINE 1"),
         Ok(()),
@@ -88,12 +97,7 @@ fn console_writes_lines() -> TestResult {
 fn console_reads_the_reply_to_a_prompt() -> TestResult {
     let id = subchannel_of(CONSOLE)?;
     let storage = AreaStorage::new();
-    let mut console = Console::new(
-        Subchannel::new(&s390_cio::css::Cpu, &MEMORY, id, 0x9100),
-        &MEMORY,
-        &TodClock,
-        storage.area()?,
-    );
+    let mut console = Console::new(storage.channel(id, 0x9100)?);
     let mut reply = [0u8; 80];
     let len = console.prompt(b"xtask-herc: reply 0009", &mut reply);
     check_eq!(len, Ok(OPERATOR_REPLY.len()), "reply length");
@@ -110,12 +114,7 @@ fn console_reads_the_reply_to_a_prompt() -> TestResult {
 fn printer_prints_lines_with_carriage_control() -> TestResult {
     let id = subchannel_of(PRINTER)?;
     let storage = AreaStorage::new();
-    let mut printer = Printer::new(
-        Subchannel::new(&s390_cio::css::Cpu, &MEMORY, id, 0x9200),
-        &MEMORY,
-        &TodClock,
-        storage.area()?,
-    );
+    let mut printer = Printer::new(storage.channel(id, 0x9200)?);
     check_eq!(
         printer.write_line(b"S390-CIO PRINTER LINE 1", Spacing::Lines(1)),
         Ok(()),
@@ -162,7 +161,7 @@ const REQUEST_ATTEMPTS: u32 = 10;
 /// movement); repeats until its result satisfies `done`, at most
 /// [`REQUEST_ATTEMPTS`] times. Returns the last result.
 fn printer_after_request(
-    printer: &mut Printer<'_, s390_cio::css::Cpu, RealMemory, TodClock>,
+    printer: &mut Printer<'_, Cpu, RealMemory, TodClock>,
     request: &str,
     done: impl Fn(&Result<(), UnitRecordError>) -> bool,
 ) -> Result<(), UnitRecordError> {
@@ -187,12 +186,7 @@ fn printer_after_request(
 fn stopped_printer_is_intervention_required() -> TestResult {
     let id = subchannel_of(PRINTER)?;
     let storage = AreaStorage::new();
-    let mut printer = Printer::new(
-        Subchannel::new(&s390_cio::css::Cpu, &MEMORY, id, 0x9300),
-        &MEMORY,
-        &TodClock,
-        storage.area()?,
-    );
+    let mut printer = Printer::new(storage.channel(id, 0x9300)?);
     let stopped = printer_after_request(&mut printer, "xtask-herc: stop 000E", Result::is_err);
     check_eq!(
         stopped,
@@ -209,12 +203,7 @@ fn stopped_printer_is_intervention_required() -> TestResult {
 fn reader_reads_the_deck_to_end_of_file() -> TestResult {
     let id = subchannel_of(READER)?;
     let storage = AreaStorage::new();
-    let mut reader = CardReader::new(
-        Subchannel::new(&s390_cio::css::Cpu, &MEMORY, id, 0x9400),
-        &MEMORY,
-        &TodClock,
-        storage.area()?,
-    );
+    let mut reader = CardReader::new(storage.channel(id, 0x9400)?);
     for (number, text) in DECK.iter().enumerate() {
         let mut card = [0u8; CARD_BYTES];
         check_eq!(
