@@ -321,6 +321,15 @@ fn a_record_that_is_not_there_is_no_record_found() {
     expect_condition(result, Condition::NoRecordFound);
     let err = dasd.read_count(RecordId::new(2, 0, 14)).unwrap_err();
     assert_eq!(err.condition(), Some(Condition::NoRecordFound));
+    // Past the last record Read Count passes the index point and reads
+    // R1's count again (as Hercules does): not the record asked for.
+    assert_eq!(
+        dasd.read_count(RecordId::new(2, 0, 13)),
+        Err(EckdError::RecordNotOnTrack {
+            wanted: RecordId::new(2, 0, 13),
+            found: RecordId::new(2, 0, 1)
+        })
+    );
 }
 
 #[test]

@@ -8,11 +8,15 @@
 //! Run directory layout (everything relative to `work_dir`, Hercules' cwd):
 //! `herc.cnf`, `herc.rc`, `guest.bin`, `lowcore.bin`, `reader.ebc`,
 //! `dasd.3390` (fresh copy of `dasd.3390.pristine` every run),
+//! `blocks.3390`, `blocks-ro.3390`, `vtoc.3390` (written anew every run,
+//! see `volumes.rs`),
 //! `printer.txt`, `hercules.log` (Hercules stdout+stderr).
 //!
 //! Devices (subchannels are numbered in definition order):
 //! 0009 3215-C console (0.0.0000), 000C 3505 reader (0.0.0001),
-//! 000E 1403 printer (0.0.0002), 0120 3390 DASD (0.0.0003).
+//! 000E 1403 printer (0.0.0002), 0120 3390 DASD (0.0.0003), 0121 3390 of
+//! 4 KiB blocks (0.0.0004), 0122 the same read-only (0.0.0005), 0123 3390
+//! with a VTOC (0.0.0006).
 //!
 //! The guest's console lines are taken from the Hercules log: the 3215-C
 //! writes each line with `logmsg`, interleaved with Hercules' own `HHC...`
@@ -27,6 +31,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use crate::guest::{GuestExit, GuestImage, GuestRun};
+use crate::volumes;
 
 /// Disabled-wait address that means success.
 const SUCCESS_ADDRESS: u64 = 0xfff;
@@ -67,6 +72,9 @@ const LOG_FILE: &str = "hercules.log";
 const PRINTER_FILE: &str = "printer.txt";
 const DASD_FILE: &str = "dasd.3390";
 const DASD_PRISTINE: &str = "dasd.3390.pristine";
+const BLOCKS_FILE: &str = "blocks.3390";
+const BLOCKS_READ_ONLY_FILE: &str = "blocks-ro.3390";
+const VTOC_FILE: &str = "vtoc.3390";
 
 /// Runs `image` under Hercules in `work_dir` and waits at most `timeout`.
 pub fn run(image: &GuestImage, work_dir: &Path, timeout: Duration) -> anyhow::Result<GuestRun> {
@@ -314,6 +322,11 @@ fn prepare_dasd(dir: &Path) -> anyhow::Result<()> {
     }
     // A fresh volume every run: guests may write to it.
     fs::copy(&pristine, dir.join(DASD_FILE)).context("copying the DASD image")?;
+    // The ECKD driver's volumes (0121-0123), also fresh every run.
+    let blocks = volumes::blocks_volume()?;
+    fs::write(dir.join(BLOCKS_FILE), &blocks).context("writing the block volume")?;
+    fs::write(dir.join(BLOCKS_READ_ONLY_FILE), &blocks).context("writing the block volume")?;
+    volumes::vtoc_volume(dir, VTOC_FILE)?;
     Ok(())
 }
 

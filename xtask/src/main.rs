@@ -14,6 +14,7 @@ mod qemu;
 mod setup;
 mod soak;
 mod test;
+mod volumes;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -38,6 +39,10 @@ enum Command {
         /// to show that the harness reports both by name.
         #[arg(long)]
         self_check: bool,
+        /// Run only this guest program, on each emulator it runs on (no
+        /// checks, no host tests).
+        #[arg(long)]
+        program: Option<String>,
     },
     /// Install the apt packages and toolchain pieces the other commands need.
     Setup,
@@ -82,9 +87,12 @@ fn run(cli: Cli) -> Result<()> {
             setup::ensure_tools()?;
             programs::run_example(&root)
         }
-        Command::Test { self_check } => {
+        Command::Test {
+            self_check,
+            program,
+        } => {
             setup::ensure_tools()?;
-            test::run(&root, self_check)
+            test::run(&root, self_check, program.as_deref())
         }
         Command::Setup => setup::ensure_tools(),
         Command::Fuzz { execs, seed } => fuzz::run(&root, execs, seed),

@@ -115,6 +115,13 @@ pub const PROGRAMS: &[Program] = &[
         printer: None,
     },
     Program {
+        bin: "eckd_hercules",
+        worlds: &[World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(60),
+        printer: None,
+    },
+    Program {
         bin: "selfcheck",
         worlds: &[World::Qemu, World::Hercules],
         self_check: true,

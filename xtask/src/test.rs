@@ -51,28 +51,33 @@ const TARGET_PACKAGES: &[&str] = &[
     "enumerate",
 ];
 
-/// Runs everything; fails if anything failed.
-pub fn run(root: &Path, self_check: bool) -> Result<()> {
+/// Runs everything (or only the guest program `only`); fails if anything
+/// failed.
+pub fn run(root: &Path, self_check: bool, only: Option<&str>) -> Result<()> {
     let started = Instant::now();
     let mut total = Counts::default();
 
-    let checks = run_checks(root);
-    report("checks", checks);
-    total.add(checks);
+    if only.is_none() {
+        let checks = run_checks(root);
+        report("checks", checks);
+        total.add(checks);
 
-    let host = run_host_tests(root);
-    report("host", host);
-    total.add(host);
+        let host = run_host_tests(root);
+        report("host", host);
+        total.add(host);
+    }
 
     for world in [World::Qemu, World::Hercules] {
-        let counts = run_guest_suite(root, world, self_check);
+        let counts = run_guest_suite(root, world, self_check, only);
         report(world.suite(), counts);
         total.add(counts);
     }
 
-    match fidelity::agreement_table(root) {
-        Ok(table) => print!("{table}"),
-        Err(error) => println!("xtask: no fidelity table: {error:#}"),
+    if only.is_none() {
+        match fidelity::agreement_table(root) {
+            Ok(table) => print!("{table}"),
+            Err(error) => println!("xtask: no fidelity table: {error:#}"),
+        }
     }
 
     println!(
@@ -215,14 +220,16 @@ fn parse_libtest_result(rest: &str) -> Counts {
     counts
 }
 
-/// Builds and runs every program of `world`, printing a line per test.
-fn run_guest_suite(root: &Path, world: World, self_check: bool) -> Counts {
+/// Builds and runs every program of `world` (or only `only`), printing a
+/// line per test.
+fn run_guest_suite(root: &Path, world: World, self_check: bool, only: Option<&str>) -> Counts {
     println!("xtask: {} guest suite", world.suite());
     let mut counts = Counts::default();
-    for program in PROGRAMS
-        .iter()
-        .filter(|p| p.worlds.contains(&world) && (self_check || !p.self_check))
-    {
+    for program in PROGRAMS.iter().filter(|p| {
+        p.worlds.contains(&world)
+            && (self_check || !p.self_check)
+            && only.is_none_or(|name| name == p.bin)
+    }) {
         let outcomes = match run_program(root, world, program) {
             Ok(outcomes) => outcomes,
             Err(error) => vec![TestOutcome {
@@ -283,6 +290,13 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
     if std::env::var_os("XTASK_SHOW_CONSOLE").is_some() {
         for line in &run.console {
             println!("    | {line}");
+        }
+    }
+    // Measurements the guest made (`measure NAME: VALUE`), shown as
+    // `NAME: VALUE`; never checked.
+    for line in &run.console {
+        if let Some(measurement) = line.strip_prefix("measure ") {
+            println!("  {measurement}");
         }
     }
     let mut outcomes = guest::outcomes(program.bin, &run, program.timeout);

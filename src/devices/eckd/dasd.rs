@@ -359,6 +359,20 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
         }
     }
 
+    /// Checks that the count field that came is `id`'s: past the last
+    /// record the device passes the index point and reads the track's
+    /// first count again.
+    fn expect_count(id: RecordId, count: CountField) -> Result<CountField, EckdError> {
+        if count.id == id {
+            Ok(count)
+        } else {
+            Err(EckdError::RecordNotOnTrack {
+                wanted: id,
+                found: count.id,
+            })
+        }
+    }
+
     /// Read Count of record `id` (R1 or later).
     pub fn read_count(&mut self, id: RecordId) -> Result<CountField, EckdError> {
         let mut count = [0u8; 8];
@@ -368,7 +382,7 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
             CcwFlags::empty(),
             &mut count,
         )?;
-        Ok(CountField::from_bytes(count))
+        Self::expect_count(id, CountField::from_bytes(count))
     }
 
     /// Read Key and Data of record `id` into `out` (at most 256 bytes:
@@ -415,7 +429,7 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
                 self.memory.read(address, &mut count);
             }
         }
-        Ok((CountField::from_bytes(count), got))
+        Ok((Self::expect_count(id, CountField::from_bytes(count))?, got))
     }
 
     /// Read IPL: record 1 of cylinder 0 head 0 into `buffer` (the IPL PSW

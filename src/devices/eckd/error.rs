@@ -3,7 +3,7 @@
 //! 3990/9390 Storage Control Reference, "Sense Information" and "Error
 //! Recovery Procedures").
 
-use super::geometry::GeometryError;
+use super::geometry::{GeometryError, RecordId};
 use super::program::ProgramError;
 use crate::driver::IoError;
 use crate::structures::{EckdSense, EckdSenseReason, Scsw};
@@ -123,6 +123,15 @@ pub enum EckdError {
         /// The ending status; its CCW address says how far it got.
         scsw: Scsw,
     },
+    /// The device read another record's count than the one asked for: the
+    /// record is not on its track (the device went past the end of the
+    /// track, through the index point, on to the first record again).
+    RecordNotOnTrack {
+        /// The record asked for.
+        wanted: RecordId,
+        /// The record whose count came.
+        found: RecordId,
+    },
     /// The subchannel driver failed the request (channel error, not
     /// operational, timed out, ...).
     Io(IoError),
@@ -225,6 +234,9 @@ impl fmt::Display for EckdError {
                     ""
                 }
             ),
+            EckdError::RecordNotOnTrack { wanted, found } => {
+                write!(f, "record {wanted:?} not on its track ({found:?} came)")
+            }
             EckdError::Io(e) => write!(f, "{e}"),
             EckdError::Geometry(e) => write!(f, "{e}"),
             EckdError::Program(e) => write!(f, "{e}"),

@@ -1,7 +1,8 @@
 //! Channel-subsystem guest tests on Hercules: the configuration in
 //! `tests/hercules/hercules.cnf.in` defines a 3215 console at 0009, a 3505
 //! reader at 000C (deck made by xtask), a 1403 printer at 000E (its output is
-//! checked by xtask) and a 3390 DASD at 0120, in that subchannel order.
+//! checked by xtask) and 3390 DASDs at 0120, 0121, 0122 and 0123, in that
+//! subchannel order.
 #![no_std]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
@@ -22,6 +23,8 @@ const CONSOLE: u16 = 0x0009;
 const READER: u16 = 0x000c;
 const PRINTER: u16 = 0x000e;
 const DASD: u16 = 0x0120;
+/// Devices the configuration defines (subchannels 0 to DEVICES - 1).
+const DEVICES: u16 = 7;
 
 /// STSCH finds every configured device, in definition order, with the PMCW
 /// Hercules sets (one path, 0x80).
@@ -86,7 +89,7 @@ fn sense_id_identifies_devices() -> TestResult {
 /// SSCH on a subchannel that was never enabled: cc 3 (Hercules starts with
 /// every subchannel disabled when there is no IPL).
 fn ssch_cc3_on_disabled_subchannel() -> TestResult {
-    let first_unused = SubchannelId::new(0, 4).unwrap();
+    let first_unused = SubchannelId::new(0, DEVICES).unwrap();
     let mut schib = Schib::default();
     check_eq!(
         Cpu.store_subchannel(first_unused, &mut schib),
