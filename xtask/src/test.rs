@@ -3,10 +3,11 @@
 
 use crate::cross;
 use crate::fidelity;
-use crate::guest::{self, TestOutcome};
+use crate::guest::{self, GuestImage, TestOutcome};
 use crate::hercules;
 use crate::programs::{self, World, PROGRAMS};
 use crate::qemu;
+use crate::volumes;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::Command;
@@ -268,7 +269,14 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
         }
         World::Hercules => {
             let dir = cross::work_dir(root, &format!("hercules/{}", program.bin))?;
-            let run = hercules::run(&image, &dir, program.timeout)
+            let boot_volume;
+            let boot = if program.ipl {
+                boot_volume = ipl_volume(&image, &dir)?;
+                hercules::Boot::Ipl(&boot_volume)
+            } else {
+                hercules::Boot::Restart(&image)
+            };
+            let run = hercules::run(boot, &dir, program.timeout)
                 .with_context(|| format!("running {} under Hercules", program.bin))?;
             if let Some(expected) = program.printer {
                 let printed = hercules::printer_output(&dir)?;
@@ -306,6 +314,20 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
     outcomes.extend(printer_outcome);
     Ok(outcomes)
 }
+
+/// A bootable 3390 in `dir` whose IPL loads `image` (see
+/// `volumes::ipl_volume`).
+fn ipl_volume(image: &GuestImage, dir: &Path) -> Result<std::path::PathBuf> {
+    let bin =
+        std::fs::read(&image.bin).with_context(|| format!("reading {}", image.bin.display()))?;
+    let load = u32::try_from(image.load_address).context("load address above 4 GiB")?;
+    let entry = u32::try_from(image.entry).context("entry above 4 GiB")?;
+    volumes::ipl_volume(dir, IPL_VOLUME, &bin, load, entry)?;
+    Ok(dir.join(IPL_VOLUME))
+}
+
+/// The bootable volume's file name in the run directory.
+const IPL_VOLUME: &str = "ipl.3390";
 
 #[cfg(test)]
 mod tests {
