@@ -312,34 +312,31 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
         unsafe { Self::run_with_retries(&mut self.subchannel, self.clock, self.retries, orb, end) }
     }
 
-    /// One command into the scratch area, after a Define Extent and a
-    /// one-record read Locate Record of `locate` if given; copies what
-    /// came into `out` and returns how many bytes came.
+    /// One command into the scratch area, after a Define Extent of the
+    /// volume and a one-record read Locate Record that searches `search`;
+    /// copies what came into `out` and returns how many bytes came.
     fn read_scratch(
         &mut self,
-        locate: Option<RecordId>,
+        search: RecordId,
         command: u8,
         flags: CcwFlags,
         out: &mut [u8],
     ) -> Result<usize, EckdError> {
         let len = out.len().min(SCRATCH_LEN as usize);
-        let planned = if locate.is_some() { 3 } else { 1 };
-        let mut program = ProgramWriter::new(self.memory, self.area, DataPath::Direct, planned)?;
-        if let Some(search) = locate {
-            let extent = self.volume_extent();
-            program.define_extent(&DefineExtent {
-                mask: FileMask::ReadOnly,
-                block_size: 0,
-                begin: extent.begin,
-                end: extent.end,
-            });
-            program.locate_record(&LocateRecord {
-                operation: Operation::ReadData,
-                count: 1,
-                search,
-                transfer_length: 0,
-            });
-        }
+        let mut program = ProgramWriter::new(self.memory, self.area, DataPath::Direct, 3)?;
+        let extent = self.volume_extent();
+        program.define_extent(&DefineExtent {
+            mask: FileMask::ReadOnly,
+            block_size: 0,
+            begin: extent.begin,
+            end: extent.end,
+        });
+        program.locate_record(&LocateRecord {
+            operation: Operation::ReadData,
+            count: 1,
+            search,
+            transfer_length: 0,
+        });
         program.scratch(command, flags, len as u16);
         let (orb, end) = (program.orb(), program.end());
         // SAFETY: the program and its data are in the area reserved for
@@ -377,7 +374,7 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
     pub fn read_count(&mut self, id: RecordId) -> Result<CountField, EckdError> {
         let mut count = [0u8; 8];
         self.read_scratch(
-            Some(Self::previous(id)),
+            Self::previous(id),
             commands::READ_COUNT,
             CcwFlags::empty(),
             &mut count,
@@ -389,7 +386,7 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
     /// labels and DSCBs); returns the bytes read, the key first. A record
     /// longer than `out` is cut.
     pub fn read_key_and_data(&mut self, id: RecordId, out: &mut [u8]) -> Result<usize, EckdError> {
-        self.read_scratch(Some(id), commands::READ_KEY_AND_DATA, CcwFlags::SLI, out)
+        self.read_scratch(id, commands::READ_KEY_AND_DATA, CcwFlags::SLI, out)
     }
 
     /// Read Count, Key and Data of record `id` (R1 or later) into `buffer`:

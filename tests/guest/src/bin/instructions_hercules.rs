@@ -26,13 +26,18 @@ use s390_cio_boot::testing::TestResult;
 use s390_cio_boot::{check, check_eq, guest_tests};
 
 const DASD: u16 = 0x0120;
+/// The ECKD driver's volumes, defined after 0120 (the last device).
+const ECKD_VOLUMES: [u16; 3] = [0x0121, 0x0122, 0x0123];
+/// Subchannels the configuration defines: console, reader, printer, 0120
+/// and the ECKD volumes.
+const SUBCHANNELS: u16 = 4 + ECKD_VOLUMES.len() as u16;
 
-/// Hercules, for the shared tests: every test uses the 3390, the last
-/// device; status comes from device threads, so the tests poll.
+/// Hercules, for the shared tests: every test uses the 3390 at 0120;
+/// status comes from device threads, so the tests poll.
 static WORLD: World = World {
     device: DASD,
     second_device: DASD,
-    devices: &[DASD],
+    devices: &[DASD, ECKD_VOLUMES[0], ECKD_VOLUMES[1], ECKD_VOLUMES[2]],
     // How often STSCH or TSCH is polled for a device thread's status.
     polls: 1_000_000,
     asynchronous: true,
@@ -365,10 +370,10 @@ fn tpi_cc0_then_cc1() -> TestResult {
 
 /// STCRW cc 0 for the channel reports Hercules queues at start-up: one
 /// per subchannel (subchannel source, ancillary report, "installed
-/// parameters initialized", RSID = subchannel number 0-3, in order, not
+/// parameters initialized", RSID = subchannel number, in order, not
 /// chained); then cc 1 when none is left.
 fn stcrw_cc0_for_each_subchannel_at_boot_then_cc1() -> TestResult {
-    for number in 0..4u16 {
+    for number in 0..SUBCHANNELS {
         let crw = Cpu.store_channel_report_word();
         check!(crw.is_some(), "no report for subchannel {}", number);
         let crw = crw.unwrap_or_default();
@@ -398,7 +403,7 @@ fn stcrw_cc0_for_each_subchannel_at_boot_then_cc1() -> TestResult {
     let extra = Cpu.store_channel_report_word();
     check!(
         extra.is_none(),
-        "a fifth report {:08x}",
+        "a report past the last subchannel {:08x}",
         extra.unwrap_or_default().raw()
     );
     Ok(())
