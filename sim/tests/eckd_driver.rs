@@ -138,7 +138,7 @@ fn reads_across_track_and_cylinder_boundaries_on_every_path() {
         let buffer = Buffer::new(DATA_ADDRESS, count * u32::from(BLOCK)).unwrap();
         // SAFETY: the buffer is simulated storage nothing else uses.
         unsafe { dasd.read_blocks(&layout, first, count, buffer) }.unwrap();
-        let data = read_back(&sim, DATA_ADDRESS, buffer.len() as usize);
+        let data = read_back(&sim, DATA_ADDRESS, buffer.size() as usize);
         for (i, block) in data.chunks(usize::from(BLOCK)).enumerate() {
             assert_eq!(block, pattern(first + i as u32), "{path:?} block {i}");
         }
@@ -156,7 +156,7 @@ fn long_reads_are_split_into_programs() {
     let buffer = Buffer::new(DATA_ADDRESS, 100 * u32::from(BLOCK)).unwrap();
     // SAFETY: as above.
     unsafe { dasd.read_blocks(&layout, 5, 100, buffer) }.unwrap();
-    let data = read_back(&sim, DATA_ADDRESS, buffer.len() as usize);
+    let data = read_back(&sim, DATA_ADDRESS, buffer.size() as usize);
     for (i, block) in data.chunks(usize::from(BLOCK)).enumerate() {
         assert_eq!(block, pattern(5 + i as u32), "block {i}");
     }
@@ -479,7 +479,7 @@ fn injected_unit_checks_are_retried_then_reported() {
     let buffer = Buffer::new(DATA_ADDRESS, 40 * u32::from(BLOCK)).unwrap();
     // SAFETY: as above.
     unsafe { dasd.read_blocks(&layout, 170, 40, buffer) }.unwrap();
-    let data = read_back(&sim, DATA_ADDRESS, buffer.len() as usize);
+    let data = read_back(&sim, DATA_ADDRESS, buffer.size() as usize);
     for (i, block) in data.chunks(usize::from(BLOCK)).enumerate() {
         assert_eq!(block, pattern(170 + i as u32), "block {i}");
     }
@@ -574,6 +574,36 @@ fn vtoc_reader_finds_a_dataset_by_name() {
                 head: 6
             }
         )
+    );
+    assert_eq!(dasd.find_dataset("S390CIO.NONE"), Err(VtocError::NotFound));
+}
+
+/// A format-1 DSCB on the VTOC's second track: the reader goes through
+/// the first track's empty DSCBs, gets no record found after its last,
+/// and goes on to the next track.
+#[test]
+fn vtoc_reader_goes_on_to_the_next_track() {
+    let mut v = labelled_volume();
+    v.format_track(0, 2, &[(44, 96); 50]).unwrap();
+    let mut f1 = [0u8; DSCB_LEN];
+    f1[..44].copy_from_slice(&dataset_name("S390CIO.FAR").unwrap());
+    f1[44] = 0xF1;
+    f1[105..115].copy_from_slice(&[1, 0, 0, 3, 0, 0, 0, 3, 0, 1]);
+    v.write_key(0, 2, 1, &f1[..44]).unwrap();
+    v.write_data(0, 2, 1, &f1[44..]).unwrap();
+    let mut f4 = v.data(0, 1, 1).unwrap();
+    f4[1..6].copy_from_slice(&[0, 0, 0, 2, 1]);
+    v.write_data(0, 1, 1, &f4).unwrap();
+    let (sim, id) = sim(v);
+    let clock = clock(&sim);
+    let mut dasd = dasd(&sim, &clock, id, big_area()).unwrap();
+    let far = dasd.find_dataset("S390CIO.FAR").unwrap();
+    assert_eq!(
+        far.extents[0].unwrap().begin,
+        Track {
+            cylinder: 3,
+            head: 0
+        }
     );
     assert_eq!(dasd.find_dataset("S390CIO.NONE"), Err(VtocError::NotFound));
 }

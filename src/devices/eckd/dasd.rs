@@ -418,7 +418,7 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
             )
         }?;
         let got = buffer
-            .len()
+            .size()
             .saturating_sub(u32::from(completion.residual_count()));
         let mut count = [0u8; 8];
         if got >= 8 {
@@ -446,7 +446,7 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
         // caller's (this function's contract).
         let completion = unsafe { self.run(orb, end) }?;
         Ok(buffer
-            .len()
+            .size()
             .saturating_sub(u32::from(completion.residual_count())))
     }
 
@@ -524,10 +524,10 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
             ..
         } = records;
         let needed = count.saturating_mul(u32::from(record_length));
-        if needed != buffer.len() || count == 0 {
+        if needed != buffer.size() || count == 0 {
             return Err(EckdError::BufferLength {
                 needed,
-                given: buffer.len(),
+                given: buffer.size(),
             });
         }
         let command = match operation {

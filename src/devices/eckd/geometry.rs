@@ -216,10 +216,13 @@ impl Geometry {
     }
 
     /// How many records with `key_length` key bytes and `data_length` data
-    /// bytes fit on one track (0 if not even one does).
+    /// bytes fit on one track (0 if not even one does, or if the factors
+    /// make a record take no room at all).
     pub fn records_per_track(&self, key_length: u8, data_length: u16) -> u32 {
         let cells = self.track_length / self.capacity.cell;
-        cells / self.capacity.record_cells(key_length, data_length)
+        cells
+            .checked_div(self.capacity.record_cells(key_length, data_length))
+            .unwrap_or(0)
     }
 
     /// The track with linear number `track` (cylinder × heads + head), if
@@ -383,6 +386,13 @@ mod tests {
             })
         );
         rdc = rdc_3390(10);
+        rdc[24] = 0;
+        rdc[26] = 0;
+        let g = DeviceCharacteristics::from_bytes(&rdc)
+            .unwrap()
+            .geometry()
+            .unwrap();
+        assert_eq!(g.records_per_track(0, 0), 0, "records of no cells");
         rdc[22] = 1;
         assert_eq!(
             DeviceCharacteristics::from_bytes(&rdc).unwrap().geometry(),

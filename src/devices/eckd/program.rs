@@ -222,14 +222,9 @@ impl Buffer {
         self.address
     }
 
-    /// Its length in bytes.
-    pub const fn len(self) -> u32 {
+    /// Its size in bytes (at least 1).
+    pub const fn size(self) -> u32 {
         self.len
-    }
-
-    /// Always false: a buffer has at least one byte.
-    pub const fn is_empty(self) -> bool {
-        false
     }
 }
 

@@ -284,27 +284,30 @@ impl<C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'_, C, M, K> {
         };
         let last = format4.highest_format1;
         while id <= last {
-            match self.read_dscb(id) {
+            let next_track = match self.read_dscb(id) {
                 Ok(dscb) => {
                     if let Some(format1) = Format1::from_dscb(&dscb) {
                         if format1.name == wanted {
                             return Ok(format1);
                         }
                     }
-                    id.record = id.record.saturating_add(1);
+                    id.record == u8::MAX
                 }
-                Err(VtocError::Eckd(e)) if e.condition() == Some(Condition::NoRecordFound) => {
-                    let next = geometry
-                        .linear(id.track)
-                        .and_then(|t| geometry.track(t + 1))
-                        .ok_or(VtocError::NotFound)?;
-                    id = RecordId {
-                        track: next,
-                        record: 1,
-                    };
-                }
+                Err(VtocError::Eckd(e)) if e.condition() == Some(Condition::NoRecordFound) => true,
                 Err(e) => return Err(e),
-            }
+            };
+            id = if next_track {
+                let track = geometry
+                    .linear(id.track)
+                    .and_then(|t| geometry.track(t + 1))
+                    .ok_or(VtocError::NotFound)?;
+                RecordId { track, record: 1 }
+            } else {
+                RecordId {
+                    track: id.track,
+                    record: id.record + 1,
+                }
+            };
         }
         Err(VtocError::NotFound)
     }
