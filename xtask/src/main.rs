@@ -14,6 +14,7 @@ mod qemu;
 mod setup;
 mod soak;
 mod test;
+mod volumes;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};

@@ -40,6 +40,9 @@ pub struct Program {
     /// What the program must leave on the Hercules 1403 printer, checked as
     /// one more test (`PROGRAM/printer_output`).
     pub printer: Option<&'static str>,
+    /// Hercules IPLs it from a bootable 3390 at 0120
+    /// (`volumes::ipl_volume`) instead of loading it into storage.
+    pub ipl: bool,
 }
 
 /// Every guest test program.
@@ -50,6 +53,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "css_qemu",
@@ -57,6 +61,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "instructions_qemu",
@@ -64,6 +69,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "hotplug_qemu",
@@ -71,6 +77,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "css_hercules",
@@ -78,6 +85,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: Some("S390-CIO PRINTER TEST LINE\n"),
+        ipl: false,
     },
     Program {
         bin: "instructions_hercules",
@@ -85,6 +93,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "driver",
@@ -92,6 +101,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "unsolicited_hercules",
@@ -99,6 +109,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "unit_record_hercules",
@@ -114,6 +125,7 @@ pub const PROGRAMS: &[Program] = &[
             "S390-CIO PRINTER LINE 3\r\x0c",
             "S390-CIO PRINTER PAGE 2\n",
         )),
+        ipl: false,
     },
     Program {
         bin: "fidelity",
@@ -121,6 +133,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "virtio_qemu",
@@ -128,6 +141,23 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
+    },
+    Program {
+        bin: "eckd_hercules",
+        worlds: &[World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(60),
+        printer: None,
+        ipl: false,
+    },
+    Program {
+        bin: "ipl_stage2",
+        worlds: &[World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
+        ipl: true,
     },
     Program {
         bin: "selfcheck",
@@ -135,6 +165,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: true,
         timeout: Duration::from_secs(5),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "selfcheck_crash",
@@ -142,6 +173,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: true,
         timeout: Duration::from_secs(10),
         printer: None,
+        ipl: false,
     },
 ];
 

@@ -3,10 +3,11 @@
 
 use crate::cross;
 use crate::fidelity;
-use crate::guest::{self, TestOutcome};
+use crate::guest::{self, GuestImage, TestOutcome};
 use crate::hercules;
 use crate::programs::{self, World, PROGRAMS};
 use crate::qemu;
+use crate::volumes;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::Command;
@@ -79,9 +80,11 @@ pub fn run(root: &Path, self_check: bool, guests: &[String]) -> Result<()> {
         total.add(counts);
     }
 
-    match fidelity::agreement_table(root) {
-        Ok(table) => print!("{table}"),
-        Err(error) => println!("xtask: no fidelity table: {error:#}"),
+    if guests.is_empty() {
+        match fidelity::agreement_table(root) {
+            Ok(table) => print!("{table}"),
+            Err(error) => println!("xtask: no fidelity table: {error:#}"),
+        }
     }
 
     println!(
@@ -272,7 +275,14 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
         }
         World::Hercules => {
             let dir = cross::work_dir(root, &format!("hercules/{}", program.bin))?;
-            let run = hercules::run(&image, &dir, program.timeout)
+            let boot_volume;
+            let boot = if program.ipl {
+                boot_volume = ipl_volume(&image, &dir)?;
+                hercules::Boot::Ipl(&boot_volume)
+            } else {
+                hercules::Boot::Restart(&image)
+            };
+            let run = hercules::run(boot, &dir, program.timeout)
                 .with_context(|| format!("running {} under Hercules", program.bin))?;
             if let Some(expected) = program.printer {
                 let printed = hercules::printer_output(&dir)?;
@@ -296,6 +306,13 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
             println!("    | {line}");
         }
     }
+    // Measurements the guest made (`measure NAME: VALUE`), shown as
+    // `NAME: VALUE`; never checked.
+    for line in &run.console {
+        if let Some(measurement) = line.strip_prefix("measure ") {
+            println!("  {measurement}");
+        }
+    }
     let mut outcomes = guest::outcomes(program.bin, &run, program.timeout);
     if program.bin == "fidelity" {
         outcomes.extend(fidelity::outcomes(root, world, &run));
@@ -303,6 +320,20 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
     outcomes.extend(printer_outcome);
     Ok(outcomes)
 }
+
+/// A bootable 3390 in `dir` whose IPL loads `image` (see
+/// `volumes::ipl_volume`).
+fn ipl_volume(image: &GuestImage, dir: &Path) -> Result<std::path::PathBuf> {
+    let bin =
+        std::fs::read(&image.bin).with_context(|| format!("reading {}", image.bin.display()))?;
+    let load = u32::try_from(image.load_address).context("load address above 4 GiB")?;
+    let entry = u32::try_from(image.entry).context("entry above 4 GiB")?;
+    volumes::ipl_volume(dir, IPL_VOLUME, &bin, load, entry)?;
+    Ok(dir.join(IPL_VOLUME))
+}
+
+/// The bootable volume's file name in the run directory.
+const IPL_VOLUME: &str = "ipl.3390";
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,8 @@
 //! Channel-subsystem guest tests on Hercules: the configuration in
 //! `tests/hercules/hercules.cnf.in` defines a 3215 console at 0009, a 3505
 //! reader at 000C (deck made by xtask), a 1403 printer at 000E (its output is
-//! checked by xtask) and a 3390 DASD at 0120, in that subchannel order.
+//! checked by xtask) and 3390 DASDs at 0120, 0121, 0122 and 0123, in that
+//! subchannel order.
 #![no_std]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
@@ -24,8 +25,18 @@ const PRINTER: u16 = 0x000e;
 const DASD: u16 = 0x0120;
 const SECOND_CONSOLE: u16 = 0x001f;
 /// Every device of `tests/hercules/hercules.cnf.in`, in definition order
-/// (= subchannel number order).
-const DEVICES: [u16; 5] = [CONSOLE, READER, PRINTER, DASD, SECOND_CONSOLE];
+/// (= subchannel number order): the ECKD driver's three volumes come
+/// after 0120.
+const DEVICES: [u16; 8] = [
+    CONSOLE,
+    READER,
+    PRINTER,
+    DASD,
+    0x0121,
+    0x0122,
+    0x0123,
+    SECOND_CONSOLE,
+];
 
 /// STSCH finds every configured device, in definition order, with the PMCW
 /// Hercules sets (one path, 0x80).

@@ -27,15 +27,22 @@ use s390_cio_boot::testing::TestResult;
 use s390_cio_boot::{check, check_eq, guest_tests};
 
 const DASD: u16 = 0x0120;
-/// The second console, the last device defined.
-const SECOND_CONSOLE: u16 = 0x001F;
+/// The devices defined after 0120: the ECKD driver's volumes and the
+/// second console.
+const LATER_DEVICES: [u16; 4] = [0x0121, 0x0122, 0x0123, 0x001F];
 
-/// Hercules, for the shared tests: every test uses the 3390; status comes
-/// from device threads, so the tests poll.
+/// Hercules, for the shared tests: every test uses the 3390 at 0120;
+/// status comes from device threads, so the tests poll.
 static WORLD: World = World {
     device: DASD,
     second_device: DASD,
-    devices: &[DASD, SECOND_CONSOLE],
+    devices: &[
+        DASD,
+        LATER_DEVICES[0],
+        LATER_DEVICES[1],
+        LATER_DEVICES[2],
+        LATER_DEVICES[3],
+    ],
     // How often STSCH or TSCH is polled for a device thread's status.
     polls: 1_000_000,
     asynchronous: true,
