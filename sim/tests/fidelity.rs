@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use fidelity_scenarios::{Bench, Family, AREA_LEN};
+use s390_cio::devices::ebcdic;
 use s390_cio::discovery;
 use s390_cio::structures::{Isc, SubchannelId};
 use s390_cio_sim::eckd::Eckd3390;
@@ -85,17 +86,7 @@ fn dasdinit_volume() -> Eckd3390 {
     volume
         .format_track(0, 0, &[(4, 24), (4, 144), (4, 80)])
         .expect("track 0 layout fits");
-    let ebcdic = |text: &[u8]| -> Vec<u8> {
-        text.iter()
-            .map(|&c| match c {
-                b'0'..=b'9' => 0xF0 + (c - b'0'),
-                b'A'..=b'I' => 0xC1 + (c - b'A'),
-                b'J'..=b'R' => 0xD1 + (c - b'J'),
-                b'S'..=b'Z' => 0xE2 + (c - b'S'),
-                _ => 0x40,
-            })
-            .collect()
-    };
+    let ebcdic = |text: &[u8]| -> Vec<u8> { text.iter().map(|&c| ebcdic::from_ascii(c)).collect() };
     for (record, key) in [(1, b"IPL1"), (2, b"IPL2"), (3, b"VOL1")] {
         volume.write_key(0, 0, record, &ebcdic(key)).expect("key");
     }

@@ -255,29 +255,14 @@ fn lowcore(entry: u64) -> Vec<u8> {
 fn reader_deck() -> Vec<u8> {
     let mut deck = Vec::new();
     for card in READER_DECK {
-        let mut c: Vec<u8> = card.bytes().map(ascii_to_cp037).collect();
+        let mut c: Vec<u8> = card
+            .bytes()
+            .map(s390_cio::devices::ebcdic::from_ascii)
+            .collect();
         c.resize(80, 0x40);
         deck.extend_from_slice(&c);
     }
     deck
-}
-
-/// ASCII -> EBCDIC code page 037 for the characters used in the deck.
-fn ascii_to_cp037(b: u8) -> u8 {
-    match b {
-        b'A'..=b'I' => 0xc1 + (b - b'A'),
-        b'J'..=b'R' => 0xd1 + (b - b'J'),
-        b'S'..=b'Z' => 0xe2 + (b - b'S'),
-        b'a'..=b'i' => 0x81 + (b - b'a'),
-        b'j'..=b'r' => 0x91 + (b - b'j'),
-        b's'..=b'z' => 0xa2 + (b - b's'),
-        b'0'..=b'9' => 0xf0 + (b - b'0'),
-        b'-' => 0x60,
-        b'.' => 0x4b,
-        b',' => 0x6b,
-        b'/' => 0x61,
-        _ => 0x40,
-    }
 }
 
 fn config(dir: &Path) -> String {

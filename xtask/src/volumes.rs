@@ -50,17 +50,10 @@ pub struct CkdRecord {
     pub data: Vec<u8>,
 }
 
-/// ASCII to EBCDIC for letters, digits, periods and blanks.
+/// ASCII to EBCDIC (code page 037, the library's table).
 pub fn ebcdic(text: &str) -> Vec<u8> {
     text.bytes()
-        .map(|c| match c {
-            b'A'..=b'I' => 0xC1 + (c - b'A'),
-            b'J'..=b'R' => 0xD1 + (c - b'J'),
-            b'S'..=b'Z' => 0xE2 + (c - b'S'),
-            b'0'..=b'9' => 0xF0 + (c - b'0'),
-            b'.' => 0x4B,
-            _ => 0x40,
-        })
+        .map(s390_cio::devices::ebcdic::from_ascii)
         .collect()
 }
 

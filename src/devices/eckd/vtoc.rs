@@ -13,6 +13,7 @@ use super::dasd::EckdDasd;
 use super::error::{Condition, EckdError};
 use super::geometry::{RecordId, Track};
 use crate::css::ChannelSubsystem;
+use crate::devices::ebcdic;
 use crate::driver::Clock;
 use crate::memory::ChannelMemory;
 use core::fmt;
@@ -227,18 +228,11 @@ pub fn dataset_name(ascii: &str) -> Result<[u8; NAME_LEN], VtocError> {
     }
     let mut name = [0x40u8; NAME_LEN];
     for (out, c) in name.iter_mut().zip(ascii.bytes()) {
-        *out = match c.to_ascii_uppercase() {
-            c @ b'A'..=b'I' => 0xC1 + (c - b'A'),
-            c @ b'J'..=b'R' => 0xD1 + (c - b'J'),
-            c @ b'S'..=b'Z' => 0xE2 + (c - b'S'),
-            c @ b'0'..=b'9' => 0xF0 + (c - b'0'),
-            b'.' => 0x4B,
-            b'$' => 0x5B,
-            b'#' => 0x7B,
-            b'@' => 0x7C,
-            b'-' => 0x60,
-            _ => return Err(VtocError::BadName),
-        };
+        let c = c.to_ascii_uppercase();
+        if !c.is_ascii_alphanumeric() && !b".$#@-".contains(&c) {
+            return Err(VtocError::BadName);
+        }
+        *out = ebcdic::from_ascii(c);
     }
     Ok(name)
 }
