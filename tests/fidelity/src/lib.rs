@@ -631,8 +631,7 @@ impl<B: Bench> Run<'_, B> {
         let orb = self.orb();
         self.ssch(&orb);
         self.wait(|scsw| {
-            !scsw
-                .activity_control()
+            scsw.activity_control()
                 .contains(ActivityControl::SUBCHANNEL_ACTIVE.union(ActivityControl::DEVICE_ACTIVE))
         });
         self.stsch();
