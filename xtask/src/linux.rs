@@ -282,6 +282,9 @@ pub enum Firmware {
         /// The kernel command line.
         append: String,
     },
+    /// `-bios IMAGE`: QEMU loads this firmware ELF near the top of memory
+    /// and starts it; it boots from a disk of the caller's arguments.
+    Bios(PathBuf),
 }
 
 /// One boot of Linux in QEMU.
@@ -339,6 +342,9 @@ pub fn boot(boot: &Boot) -> Result<BootRun> {
                 .arg("-initrd")
                 .arg(initrd)
                 .args(["-append", append]);
+        }
+        Firmware::Bios(image) => {
+            command.arg("-bios").arg(image);
         }
     }
     command

@@ -5,6 +5,8 @@
 //! whatever the machine is missing (see `setup`).
 
 mod bench_boot;
+mod boot_disk;
+mod bootloader;
 mod cross;
 mod fidelity;
 mod fuzz;
@@ -30,9 +32,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the example and boot it in QEMU with virtio-blk and virtio-net
-    /// devices at chosen device numbers; it lists every subchannel's device.
-    Run,
+    /// Boot Debian's s390x kernel and a busybox initramfs from a disk in
+    /// QEMU with examples/bootloader as firmware, up to the init's marker
+    /// (`run enumerate`: the device-listing example instead).
+    Run {
+        /// `bootloader` (default) or `enumerate`.
+        #[arg(default_value = "bootloader")]
+        example: String,
+    },
     /// Run every check and test: fmt, clippy (host and s390x), doc, host
     /// tests, the QEMU guest suite and the Hercules guest suite.
     Test {
@@ -87,9 +94,13 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     let root = repo_root()?;
     match cli.command {
-        Command::Run => {
+        Command::Run { example } => {
             setup::ensure_tools()?;
-            programs::run_example(&root)
+            match example.as_str() {
+                "bootloader" => bootloader::run(&root),
+                "enumerate" => programs::run_example(&root),
+                other => bail!("unknown example {other:?} (known: bootloader, enumerate)"),
+            }
         }
         Command::Test { self_check } => {
             setup::ensure_tools()?;

@@ -49,6 +49,8 @@ const TARGET_PACKAGES: &[&str] = &[
     "fidelity-scenarios",
     "--package",
     "enumerate",
+    "--package",
+    "bootloader",
 ];
 
 /// Runs everything; fails if anything failed.
