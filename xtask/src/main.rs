@@ -7,6 +7,7 @@
 mod bench_boot;
 mod boot_disk;
 mod bootloader;
+mod bootloader_tests;
 mod cross;
 mod fidelity;
 mod fuzz;
