@@ -1,6 +1,7 @@
 //! `cargo xtask bench boot`: Linux's boot with examples/bootloader against
-//! QEMU loading the same kernel and initrd itself (`-kernel -initrd`),
-//! side by side in one run, and the bootloader's size and read speed.
+//! QEMU loading the same kernel and initrd itself (`-kernel -initrd`, with
+//! the same disk attached, so both kernels probe the same devices), side
+//! by side in one run, and the bootloader's size and read speed.
 //!
 //! Prints `name: value` lines; the figures are measurements of this
 //! machine, never checked against a bound. QEMU's s390-ccw firmware is not
@@ -28,7 +29,7 @@ pub fn run(root: &Path) -> Result<()> {
             initrd: disk.initrd.clone(),
             append: COMMAND_LINE.to_owned(),
         },
-        args: Vec::new(),
+        args: bootloader::boot_disk_args(&disk.disk),
         memory_mib: MEMORY_MIB,
         marker: MARKER.to_owned(),
         timeout: Duration::from_secs(120),
