@@ -15,7 +15,7 @@
 //! | 0x207 | a component lies past the end of the disk (truncated image) |
 //! | 0x208 | a component's CRC-32 does not match (corrupt) |
 //! | 0x209 | the kernel is not an s390 Linux image (no `S390EP` at 0x10008) |
-//! | 0x20a | a component does not fit the memory map |
+//! | 0x20a | a component does not fit the memory map, or storage is not channel-addressable |
 //! | 0x20b | the command line is longer than the kernel accepts |
 
 use core::fmt;
@@ -47,12 +47,15 @@ impl fmt::Display for Component {
 pub enum BootError {
     /// No disk to boot from (the reason says which).
     NoDisk(&'static str),
+    /// The driver's storage or a read buffer is not channel-addressable
+    /// (the reason says which).
+    Storage(&'static str),
     /// The IPL device named by the IPL parameters is missing or not a
     /// virtio-blk disk.
     IplDeviceUnusable(u16),
     /// Setting up the virtio-blk device failed.
     DiskSetup(BlkError),
-    /// Reading `sectors` sectors at `sector` failed.
+    /// A read starting at `sector` failed.
     Read {
         /// First sector of the read.
         sector: u64,
@@ -116,7 +119,7 @@ impl BootError {
             BootError::Truncated { .. } => 0x207,
             BootError::Corrupt { .. } => 0x208,
             BootError::NotLinux => 0x209,
-            BootError::TooLarge { .. } => 0x20a,
+            BootError::TooLarge { .. } | BootError::Storage(_) => 0x20a,
             BootError::CommandLineTooLong { .. } => 0x20b,
         }
     }
@@ -126,6 +129,7 @@ impl fmt::Display for BootError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BootError::NoDisk(why) => write!(f, "no boot disk: {why}"),
+            BootError::Storage(why) => write!(f, "storage not channel-addressable: {why}"),
             BootError::IplDeviceUnusable(devno) => {
                 write!(f, "no boot disk: IPL device 0.0.{devno:04x} is not a virtio-blk disk")
             }

@@ -31,7 +31,6 @@ use core::ptr::{addr_of, addr_of_mut};
 use disk::Disk;
 use error::{BootError, Component};
 use handoff::{EP_MARK, EP_MARK_ADDRESS, STAGED_BYTES};
-use s390_cio::driver::{Clock, TodClock};
 use s390_cio_boot::exit::{self, ExitCode};
 use s390_cio_boot::{entry, println};
 
@@ -123,7 +122,7 @@ fn boot() -> Result<Infallible, BootError> {
     let map = BootMap::parse(&sector0, disk.capacity())?;
     let command_line = read_command_line(&mut disk, map.command_line)?;
     let (image_start, image_end, loaded_at) = image_bounds();
-    let start = TodClock.now_us();
+    let before = disk.stats();
     read_kernel(&mut disk, map.kernel, image_start)?;
     // SAFETY: the kernel is loaded from 0x10000 (`read_kernel`).
     let limit = unsafe { handoff::command_line_limit() };
@@ -141,13 +140,13 @@ fn boot() -> Result<Infallible, BootError> {
         initrd_start,
         loaded_at.saturating_sub(initrd_start),
     )?;
-    let elapsed_us = TodClock.now_us() - start;
-    let bytes = map.kernel.length + map.initrd.length;
+    let after = disk.stats();
+    let (bytes, micros) = (after.bytes - before.bytes, after.micros - before.micros);
     println!(
         "bootloader: read {} KiB in {} us: {} ns per 4 KiB",
         bytes / 1024,
-        elapsed_us,
-        (elapsed_us * 1000 * 4096).checked_div(bytes).unwrap_or(0)
+        micros,
+        (micros * 1000 * 4096).checked_div(bytes).unwrap_or(0)
     );
     println!(
         "bootloader: kernel {} bytes at 0, initrd {} bytes at 0x{:x}, command line \"{}\"",
