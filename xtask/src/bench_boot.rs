@@ -3,13 +3,17 @@
 //! the same disk attached, so both kernels probe the same devices), side
 //! by side in one run, and the bootloader's size and read speed.
 //!
+//! A third boot is QEMU's own firmware (s390-ccw.img) loading the same
+//! kernel and initrd from a disk in zipl's SCSI boot-map format
+//! (`zipl_disk.rs`).
+//!
 //! Prints `name: value` lines; the figures are measurements of this
-//! machine, never checked against a bound. QEMU's s390-ccw firmware is not
-//! measured booting a zipl'd disk: zipl (s390-tools) runs only on s390x
-//! Linux, and no host tool here writes its boot map.
+//! machine, never checked against a bound.
 
 use crate::bootloader::{self, COMMAND_LINE, MARKER, MEMORY_MIB};
+use crate::cross;
 use crate::linux::{self, Boot, Firmware};
+use crate::zipl_disk;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::time::Duration;
@@ -35,8 +39,18 @@ pub fn run(root: &Path) -> Result<()> {
         timeout: Duration::from_secs(120),
         echo: false,
     };
+    let kernel = std::fs::read(&disk.parts.kernel)?;
+    let initrd = std::fs::read(&disk.initrd)?;
+    let zipl = cross::work_dir(root, "bench-boot")?.join("zipl-disk.img");
+    std::fs::write(&zipl, zipl_disk::build(&kernel, &initrd, COMMAND_LINE))?;
+    let qemu_firmware = Boot {
+        firmware: Firmware::S390Ccw,
+        args: bootloader::boot_disk_args(&zipl),
+        ..direct.clone()
+    };
     let mut direct_ms = Vec::new();
     let mut ours_ms = Vec::new();
+    let mut firmware_ms = Vec::new();
     let mut read_ns = Vec::new();
     for round in 0..ROUNDS {
         println!("xtask: round {} of {ROUNDS}", round + 1);
@@ -44,12 +58,19 @@ pub fn run(root: &Path) -> Result<()> {
         let ours = bootloader::boot_linux(&image, &disk.disk, false)?;
         ours_ms.push(marker_ms(&ours, "the bootloader")?);
         read_ns.push(read_ns_per_4kib(&ours.console).context("no read line on the console")?);
+        firmware_ms.push(marker_ms(&linux::boot(&qemu_firmware)?, "s390-ccw.img")?);
     }
     let direct = median(&mut direct_ms);
     let ours = median(&mut ours_ms);
+    let firmware = median(&mut firmware_ms);
     println!("direct_to_marker_ms: {direct}");
     println!("bootloader_to_marker_ms: {ours}");
+    println!("s390_ccw_zipl_to_marker_ms: {firmware}");
     println!("boot_ratio_vs_direct: {:.3}", ours as f64 / direct as f64);
+    println!(
+        "boot_ratio_vs_s390_ccw_zipl: {:.3}",
+        ours as f64 / firmware as f64
+    );
     println!("bootloader_bytes: {}", std::fs::metadata(&image)?.len());
     if let Ok(meta) = std::fs::metadata(S390_CCW_IMAGE) {
         println!("s390_ccw_img_bytes: {}", meta.len());

@@ -285,6 +285,9 @@ pub enum Firmware {
     /// `-bios IMAGE`: QEMU loads this firmware ELF near the top of memory
     /// and starts it; it boots from a disk of the caller's arguments.
     Bios(PathBuf),
+    /// QEMU's own firmware (`s390-ccw.img`), booting from a disk of the
+    /// caller's arguments.
+    S390Ccw,
 }
 
 /// One boot of Linux in QEMU.
@@ -346,6 +349,7 @@ pub fn boot(boot: &Boot) -> Result<BootRun> {
         Firmware::Bios(image) => {
             command.arg("-bios").arg(image);
         }
+        Firmware::S390Ccw => {}
     }
     command
         .args(&boot.args)

@@ -19,6 +19,7 @@ mod qemu;
 mod setup;
 mod soak;
 mod test;
+mod zipl_disk;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
