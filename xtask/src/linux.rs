@@ -12,7 +12,8 @@
 //!   uncompressed, with busybox as `/bin/busybox` and `/bin/sh`, a
 //!   `/dev/console` node and the caller's `/init` script.
 //! - [`boot`] starts QEMU with the caller's firmware choice (`-kernel` and
-//!   `-initrd` directly, or a `-bios` image with disks) and extra arguments,
+//!   `-initrd` directly, a `-bios` image, or QEMU's own s390-ccw firmware,
+//!   the last two booting from the caller's disks) and extra arguments,
 //!   reads the console, notes when the marker line appears and stops the
 //!   machine when the guest powers off or the marker's follow-up ends.
 //!
