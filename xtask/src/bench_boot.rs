@@ -7,7 +7,9 @@
 //! kernel and initrd from a disk in zipl's SCSI boot-map format
 //! (`zipl_disk.rs`).
 //!
-//! Prints `name: value` lines; the figures are measurements of this
+//! Prints `name: value` lines (`*_to_marker_ms`: QEMU's start to the
+//! init's marker line; `bootloader_handoff_ms`: QEMU's start to the
+//! bootloader's jump into Linux); the figures are measurements of this
 //! machine, never checked against a bound.
 
 use crate::bootloader::{self, COMMAND_LINE, MARKER, MEMORY_MIB};
@@ -52,12 +54,20 @@ pub fn run(root: &Path) -> Result<()> {
     let mut ours_ms = Vec::new();
     let mut firmware_ms = Vec::new();
     let mut read_ns = Vec::new();
+    let mut handoff_ms = Vec::new();
     for round in 0..ROUNDS {
         println!("xtask: round {} of {ROUNDS}", round + 1);
         direct_ms.push(marker_ms(&linux::boot(&direct)?, "-kernel -initrd")?);
         let ours = bootloader::boot_linux(&image, &disk.disk, false)?;
         ours_ms.push(marker_ms(&ours, "the bootloader")?);
         read_ns.push(read_ns_per_4kib(&ours.console).context("no read line on the console")?);
+        let handoff = ours
+            .console
+            .iter()
+            .position(|l| l.starts_with("bootloader: starting Linux"))
+            .and_then(|i| ours.line_times.get(i))
+            .context("no hand-off line on the console")?;
+        handoff_ms.push(handoff.as_millis() as u64);
         firmware_ms.push(marker_ms(&linux::boot(&qemu_firmware)?, "s390-ccw.img")?);
     }
     let direct = median(&mut direct_ms);
@@ -71,6 +81,7 @@ pub fn run(root: &Path) -> Result<()> {
         "boot_ratio_vs_s390_ccw_zipl: {:.3}",
         ours as f64 / firmware as f64
     );
+    println!("bootloader_handoff_ms: {}", median(&mut handoff_ms));
     println!("bootloader_bytes: {}", std::fs::metadata(&image)?.len());
     if let Ok(meta) = std::fs::metadata(S390_CCW_IMAGE) {
         println!("s390_ccw_img_bytes: {}", meta.len());

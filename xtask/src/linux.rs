@@ -313,6 +313,9 @@ pub struct Boot {
 pub struct BootRun {
     /// Every console line.
     pub console: Vec<String>,
+    /// When each console line arrived, from QEMU's start (parallel to
+    /// `console`; QEMU's stderr lines, added at the end, have none).
+    pub line_times: Vec<Duration>,
     /// Time from starting QEMU to the marker line, if it appeared.
     pub to_marker: Option<Duration>,
     /// Time until QEMU ended (or was stopped).
@@ -379,6 +382,7 @@ pub fn boot(boot: &Boot) -> Result<BootRun> {
         }
     });
     let mut console = Vec::new();
+    let mut line_times = Vec::new();
     let mut to_marker = None;
     let mut deadline = start + boot.timeout;
     let exit_code = loop {
@@ -399,6 +403,7 @@ pub fn boot(boot: &Boot) -> Result<BootRun> {
                     deadline = deadline.min(at + AFTER_MARKER);
                 }
                 console.push(line);
+                line_times.push(at - start);
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
@@ -415,6 +420,7 @@ pub fn boot(boot: &Boot) -> Result<BootRun> {
     }
     Ok(BootRun {
         console,
+        line_times,
         to_marker,
         elapsed,
         exit_code,
