@@ -15,6 +15,7 @@
 //! | 0x004   | machine-check interruption                 |
 //! | 0x005   | unexpected supervisor call                 |
 //! | 0x1xx   | early crash before the runtime's handlers (set by the host's lowcore image under Hercules) |
+//! | 0x2xx   | a program's own codes, given to [`stop`] (`examples/bootloader` documents its own) |
 
 use crate::console;
 use crate::psw::Psw;
@@ -52,8 +53,15 @@ impl ExitCode {
 
 /// Flushes the console and stops the CPU in a disabled wait encoding `code`.
 pub fn exit(code: ExitCode) -> ! {
+    stop(code.wait_address())
+}
+
+/// Flushes the console and stops the CPU in a disabled wait at
+/// `wait_address`: for a program's own codes (use 0x200-0x2ff, see the
+/// table above), which hosts count as failure.
+pub fn stop(wait_address: u64) -> ! {
     console::flush();
-    let psw = Psw::disabled_wait(code.wait_address());
+    let psw = Psw::disabled_wait(wait_address);
     // SAFETY: LPSWE loads a disabled-wait PSW: the CPU stops and never
     // returns here, and the operand is a valid, doubleword-aligned PSW on our
     // stack.

@@ -4,17 +4,23 @@
 //! example in QEMU, `test` runs every check and test suite. Both first install
 //! whatever the machine is missing (see `setup`).
 
+mod bench_boot;
+mod boot_disk;
+mod bootloader;
+mod bootloader_tests;
 mod cross;
 mod fidelity;
 mod fuzz;
 mod guest;
 mod hercules;
+mod linux;
 mod programs;
 mod qemu;
 mod setup;
 mod soak;
 mod test;
 mod volumes;
+mod zipl_disk;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -29,9 +35,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build the example and boot it in QEMU with virtio-blk and virtio-net
-    /// devices at chosen device numbers; it lists every subchannel's device.
-    Run,
+    /// Boot Debian's s390x kernel and a busybox initramfs from a disk in
+    /// QEMU with examples/bootloader as firmware, up to the init's marker
+    /// (`run enumerate`: the device-listing example instead).
+    Run {
+        /// `bootloader` (default) or `enumerate`.
+        #[arg(default_value = "bootloader")]
+        example: String,
+    },
     /// Run every check and test: fmt, clippy (host and s390x), doc, host
     /// tests, the QEMU guest suite and the Hercules guest suite.
     Test {
@@ -61,6 +72,13 @@ enum Command {
     /// channel steps for small scenarios; the last line is
     /// `states: N, violations: 0`.
     ModelCheck,
+    /// Measure, side by side, and print `name: value` lines (never checked
+    /// against a bound).
+    Bench {
+        /// What to measure: `boot` (Linux boot time and the bootloader).
+        #[arg(default_value = "boot")]
+        what: String,
+    },
     /// Run the coverage-guided fuzzer (libFuzzer) over every decoder and
     /// builder of `src/structures`; the last line is `execs: N, crashes: N`.
     Fuzz {
@@ -83,9 +101,13 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     let root = repo_root()?;
     match cli.command {
-        Command::Run => {
+        Command::Run { example } => {
             setup::ensure_tools()?;
-            programs::run_example(&root)
+            match example.as_str() {
+                "bootloader" => bootloader::run(&root),
+                "enumerate" => programs::run_example(&root),
+                other => bail!("unknown example {other:?} (known: bootloader, enumerate)"),
+            }
         }
         Command::Test { self_check, guests } => {
             setup::ensure_tools()?;
@@ -95,6 +117,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Fuzz { execs, seed } => fuzz::run(&root, execs, seed),
         Command::Soak { schedules, seed } => soak::run(&root, schedules, seed),
         Command::ModelCheck => soak::model_check(&root),
+        Command::Bench { what } => {
+            setup::ensure_tools()?;
+            match what.as_str() {
+                "boot" => bench_boot::run(&root),
+                other => bail!("unknown benchmark {other:?} (known: boot)"),
+            }
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! `cargo xtask test`: every check and suite, in order, each with its own
 //! `SUITE: N passed, N failed` line, then the total.
 
+use crate::bootloader_tests;
 use crate::cross;
 use crate::fidelity;
 use crate::guest::{self, GuestImage, TestOutcome};
@@ -50,6 +51,8 @@ const TARGET_PACKAGES: &[&str] = &[
     "fidelity-scenarios",
     "--package",
     "enumerate",
+    "--package",
+    "bootloader",
 ];
 
 /// Runs everything, or only the guest programs named in `guests`; fails
@@ -80,11 +83,13 @@ pub fn run(root: &Path, self_check: bool, guests: &[String]) -> Result<()> {
         total.add(counts);
     }
 
-    if guests.is_empty() {
-        match fidelity::agreement_table(root) {
-            Ok(table) => print!("{table}"),
-            Err(error) => println!("xtask: no fidelity table: {error:#}"),
-        }
+    let counts = run_bootloader_suite(root);
+    report("bootloader", counts);
+    total.add(counts);
+
+    match fidelity::agreement_table(root) {
+        Ok(table) => print!("{table}"),
+        Err(error) => println!("xtask: no fidelity table: {error:#}"),
     }
 
     println!(
@@ -222,6 +227,25 @@ fn parse_libtest_result(rest: &str) -> Counts {
             counts.passed += n.trim().parse().unwrap_or(0);
         } else if let Some(n) = part.strip_suffix(" failed") {
             counts.failed += n.trim().parse().unwrap_or(0);
+        }
+    }
+    counts
+}
+
+/// The bootloader on QEMU: bad disks and one Linux boot.
+fn run_bootloader_suite(root: &Path) -> Counts {
+    println!("xtask: bootloader suite");
+    let mut counts = Counts::default();
+    for outcome in bootloader_tests::run(root) {
+        match outcome.failure {
+            None => {
+                counts.passed += 1;
+                println!("  ok   {}", outcome.name);
+            }
+            Some(why) => {
+                counts.failed += 1;
+                println!("  FAIL {}: {why}", outcome.name);
+            }
         }
     }
     counts
