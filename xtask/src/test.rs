@@ -35,6 +35,8 @@ const HOST_PACKAGES: &[&str] = &[
     "--package",
     "fidelity-scenarios",
     "--package",
+    "disk-pattern",
+    "--package",
     "xtask",
 ];
 /// Packages built for s390x (clippy).
@@ -47,6 +49,8 @@ const TARGET_PACKAGES: &[&str] = &[
     "guest-tests",
     "--package",
     "fidelity-scenarios",
+    "--package",
+    "disk-pattern",
     "--package",
     "enumerate",
 ];

@@ -17,6 +17,8 @@
 //! | READ_VQ_CONF     | 0x32 | be16 queue index, be16 maximum size: 4 bytes |
 //! | SET_VQ           | 0x13 | be64 desc, be32 0, be16 index, be16 size, be64 avail, be64 used |
 //! | VDEV_RESET       | 0x33 | none                                         |
+//! | SET_IND          | 0x43 | be64 address of the queue indicators         |
+//! | SET_CONF_IND     | 0x53 | be64 address of the configuration indicator  |
 //!
 //! SET_VIRTIO_REV must be the first command: QEMU rejects every other
 //! command before it (and a device left without it would use legacy
@@ -49,6 +51,10 @@ pub mod commands {
     pub const WRITE_STATUS: u8 = 0x31;
     /// READ_VQ_CONF: a queue's maximum size.
     pub const READ_VQ_CONF: u8 = 0x32;
+    /// SET_IND: the address of the classic queue indicators.
+    pub const SET_IND: u8 = 0x43;
+    /// SET_CONF_IND: the address of the configuration-change indicator.
+    pub const SET_CONF_IND: u8 = 0x53;
     /// SET_VIRTIO_REV: the transport revision.
     pub const SET_VIRTIO_REV: u8 = 0x83;
 }
@@ -190,6 +196,12 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> Transport<'a, C, M, K>
         self.subchannel.id()
     }
 
+    /// The subchannel driver, for status the device presents on its own
+    /// (indicator interruptions, see [`super::indicators`]).
+    pub fn subchannel(&mut self) -> &mut Subchannel<'a, C, M> {
+        &mut self.subchannel
+    }
+
     /// The storage the transport and its queues use.
     pub fn memory(&self) -> &'a M {
         self.memory
@@ -303,6 +315,21 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> Transport<'a, C, M, K>
         block[16..24].copy_from_slice(&queue.avail.to_be_bytes());
         block[24..32].copy_from_slice(&queue.used.to_be_bytes());
         self.send(commands::SET_VQ, &block)
+    }
+
+    /// SET_IND: the device sets bit `1 << q` of the doubleword at
+    /// `address` when it uses buffers of queue `q`, and makes the
+    /// subchannel status pending (see [`super::indicators`]). The device
+    /// forgets it at reset.
+    pub fn set_indicators(&mut self, address: u32) -> Result<(), TransportError> {
+        self.send(commands::SET_IND, &u64::from(address).to_be_bytes())
+    }
+
+    /// SET_CONF_IND: the device sets bit 0 of the doubleword at `address`
+    /// when its configuration changes, and makes the subchannel status
+    /// pending.
+    pub fn set_config_indicator(&mut self, address: u32) -> Result<(), TransportError> {
+        self.send(commands::SET_CONF_IND, &u64::from(address).to_be_bytes())
     }
 
     /// The first steps of device initialization (specification, "Device
