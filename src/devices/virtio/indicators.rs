@@ -95,7 +95,8 @@ fn take<M: ChannelMemory>(memory: &M, address: u32) -> u64 {
 /// function (no start, halt or clear), alert status alone (not primary,
 /// secondary or intermediate), and a device status without attention,
 /// unit check or unit exception. QEMU leaves the last request's device
-/// status (channel end, device end) in the SCSW; an attention, also
+/// status (channel end, device end) in the SCSW (measured on QEMU 7.2:
+/// SCSW `00800011 00032408 0c000000`); an attention, also
 /// alert status without a function, is the device's own and not an
 /// indicator's.
 pub fn is_indicator_status(irb: &Irb) -> bool {
