@@ -4,11 +4,13 @@
 //! example in QEMU, `test` runs every check and test suite. Both first install
 //! whatever the machine is missing (see `setup`).
 
+mod bench_boot;
 mod cross;
 mod fidelity;
 mod fuzz;
 mod guest;
 mod hercules;
+mod linux;
 mod programs;
 mod qemu;
 mod setup;
@@ -56,6 +58,13 @@ enum Command {
     /// channel steps for small scenarios; the last line is
     /// `states: N, violations: 0`.
     ModelCheck,
+    /// Measure, side by side, and print `name: value` lines (never checked
+    /// against a bound).
+    Bench {
+        /// What to measure: `boot` (Linux boot time and the bootloader).
+        #[arg(default_value = "boot")]
+        what: String,
+    },
     /// Run the coverage-guided fuzzer (libFuzzer) over every decoder and
     /// builder of `src/structures`; the last line is `execs: N, crashes: N`.
     Fuzz {
@@ -90,6 +99,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Fuzz { execs, seed } => fuzz::run(&root, execs, seed),
         Command::Soak { schedules, seed } => soak::run(&root, schedules, seed),
         Command::ModelCheck => soak::model_check(&root),
+        Command::Bench { what } => {
+            setup::ensure_tools()?;
+            match what.as_str() {
+                "boot" => bench_boot::run(&root),
+                other => bail!("unknown benchmark {other:?} (known: boot)"),
+            }
+        }
     }
 }
 
