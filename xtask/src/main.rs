@@ -4,6 +4,8 @@
 //! example in QEMU, `test` runs every check and test suite. Both first install
 //! whatever the machine is missing (see `setup`).
 
+mod bench;
+mod bench_blk;
 mod bench_boot;
 mod cross;
 mod fidelity;
@@ -61,7 +63,8 @@ enum Command {
     /// Measure, side by side, and print `name: value` lines (never checked
     /// against a bound).
     Bench {
-        /// What to measure: `boot` (Linux boot time and the bootloader).
+        /// What to measure: `boot` (Linux boot time and the bootloader),
+        /// `blk` (virtio-blk sequential reads, ours against Linux's).
         #[arg(default_value = "boot")]
         what: String,
     },
@@ -101,10 +104,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::ModelCheck => soak::model_check(&root),
         Command::Bench { what } => {
             setup::ensure_tools()?;
-            match what.as_str() {
-                "boot" => bench_boot::run(&root),
-                other => bail!("unknown benchmark {other:?} (known: boot)"),
-            }
+            bench::run(&root, &what)
         }
     }
 }

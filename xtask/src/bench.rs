@@ -1,0 +1,18 @@
+//! `cargo xtask bench WHAT`: the benchmarks, each printing `name: value`
+//! lines (measurements of this machine, never checked against a bound).
+
+use crate::{bench_blk, bench_boot};
+use anyhow::{bail, Result};
+use std::path::Path;
+
+/// The benchmarks `cargo xtask bench` knows.
+pub const KNOWN: &str = "boot, blk";
+
+/// Runs benchmark `what`.
+pub fn run(root: &Path, what: &str) -> Result<()> {
+    match what {
+        "boot" => bench_boot::run(root),
+        "blk" => bench_blk::run(root),
+        other => bail!("unknown benchmark {other:?} (known: {KNOWN})"),
+    }
+}
