@@ -335,3 +335,28 @@ fn a_fault_among_many_in_flight_leaves_earlier_completions_intact() {
     assert_eq!(drv.poll_completion(), Err(BlkError::UnknownId(6)));
     assert_eq!(drv.poll_completion(), Err(BlkError::Broken));
 }
+
+#[test]
+fn read_status_gives_the_status_at_revision_2_and_is_rejected_at_revision_1() {
+    let (sim, id) = sim_with(patterned_disk());
+    let clock = clock(&sim);
+    let mut at_2 = transport(&sim, &clock, id);
+    at_2.set_revision(2).unwrap();
+    at_2.negotiate(features::VERSION_1).unwrap();
+    assert_eq!(
+        at_2.read_status(),
+        Ok(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK)
+    );
+
+    let (sim, id) = sim_with(patterned_disk());
+    let clock = self::clock(&sim);
+    let mut at_1 = transport(&sim, &clock, id);
+    at_1.negotiate(features::VERSION_1).unwrap();
+    assert!(matches!(
+        at_1.read_status(),
+        Err(TransportError::Command {
+            command: commands::READ_STATUS,
+            ..
+        })
+    ));
+}

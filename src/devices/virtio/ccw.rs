@@ -19,6 +19,7 @@
 //! | VDEV_RESET       | 0x33 | none                                         |
 //! | SET_IND          | 0x43 | be64 address of the queue indicators         |
 //! | SET_CONF_IND     | 0x53 | be64 address of the configuration indicator  |
+//! | READ_STATUS      | 0x72 | u8 device status (revision 2 or later)       |
 //!
 //! SET_VIRTIO_REV must be the first command: QEMU rejects every other
 //! command before it (and a device left without it would use legacy
@@ -55,6 +56,8 @@ pub mod commands {
     pub const SET_IND: u8 = 0x43;
     /// SET_CONF_IND: the address of the configuration-change indicator.
     pub const SET_CONF_IND: u8 = 0x53;
+    /// READ_STATUS: the device status byte (revision 2 or later).
+    pub const READ_STATUS: u8 = 0x72;
     /// SET_VIRTIO_REV: the transport revision.
     pub const SET_VIRTIO_REV: u8 = 0x83;
 }
@@ -262,6 +265,18 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> Transport<'a, C, M, K>
     /// WRITE_STATUS: sets the device status byte ([`status`]).
     pub fn write_status(&mut self, value: u8) -> Result<(), TransportError> {
         self.send(commands::WRITE_STATUS, &[value])
+    }
+
+    /// READ_STATUS: the device status byte as the device holds it (it may
+    /// have set DEVICE_NEEDS_RESET). The specification has it from
+    /// revision 2 on: set that with [`Transport::set_revision`] before
+    /// [`Transport::negotiate`]; a device may reject it at revision 1
+    /// (QEMU 7.2 answers it there too).
+    pub fn read_status(&mut self) -> Result<u8, TransportError> {
+        self.run(commands::READ_STATUS, 1)?;
+        let mut value = [0u8];
+        self.memory.read(self.area.data(), &mut value);
+        Ok(value[0])
     }
 
     /// READ_FEAT of both 32-bit words: the 64 feature bits the device

@@ -6,7 +6,7 @@
 use crate::subchannel_of;
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::devices::virtio::blk::{BlkError, DataBuffer, RequestStorage, VirtioBlk};
-use s390_cio::devices::virtio::ccw::{ControlArea, Transport};
+use s390_cio::devices::virtio::ccw::{ControlArea, Transport, TransportError};
 use s390_cio::devices::virtio::indicators::IndicatorArea;
 use s390_cio::devices::virtio::queue::QueueStorage;
 use s390_cio::devices::virtio::Diagnose500;
@@ -144,6 +144,23 @@ fn fresh_subchannel(devno: u16) -> Result<SubchannelId, TestFailure> {
     subchannel_of(devno)
 }
 
+/// The transport of disk `devno` on a freshly enabled subchannel, its
+/// control area in `area`. Request tags start at `first_tag`.
+pub fn transport_of(
+    devno: u16,
+    area: DiskArea,
+    first_tag: u32,
+) -> Result<Transport<'static, Cpu, RealMemory, TodClock>, TestFailure> {
+    let id = fresh_subchannel(devno)?;
+    let subchannel = Subchannel::new(&Cpu, memory(), id, first_tag);
+    Ok(Transport::new(
+        subchannel,
+        memory(),
+        &TodClock,
+        area.control(),
+    ))
+}
+
 /// A driver for disk `devno` in `area`; interrupt-driven with
 /// `interrupts`. Request tags start at `first_tag`.
 pub fn open(
@@ -152,9 +169,7 @@ pub fn open(
     interrupts: bool,
     first_tag: u32,
 ) -> Result<Blk, TestFailure> {
-    let id = fresh_subchannel(devno)?;
-    let subchannel = Subchannel::new(&Cpu, memory(), id, first_tag);
-    let transport = Transport::new(subchannel, memory(), &TodClock, area.control());
+    let transport = transport_of(devno, area, first_tag)?;
     // SAFETY: the driver's queue names only its own storage and the
     // buffers its callers keep valid (the `submit_*` contracts).
     let notify = unsafe { Diagnose500::new() };
@@ -178,6 +193,11 @@ pub fn open(
 pub fn close(drv: Blk) -> Result<(), TestFailure> {
     drv.reset().map_err(|e| blk_failure("reset", e))?;
     Ok(())
+}
+
+/// A test failure for a transport error.
+pub fn transport_failure(what: &str, error: TransportError) -> TestFailure {
+    TestFailure::new(format_args!("{what}: {error}"))
 }
 
 /// A test failure for a driver error.

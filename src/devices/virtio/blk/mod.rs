@@ -86,6 +86,13 @@ const DEFAULT_TIMEOUT_US: u64 = 10_000_000;
 /// Bytes of the configuration space read: up to and including `blk_size`.
 const CONFIG_BYTES: usize = 24;
 
+/// The `capacity` field (little-endian, first in the configuration space).
+fn capacity_of(config: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&config[..8]);
+    u64::from_le_bytes(bytes)
+}
+
 /// Channel-addressable storage for the request headers and status bytes of
 /// [`MAX_IN_FLIGHT`] requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -446,9 +453,7 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
     ) -> Result<(SplitQueue<'a, M>, BlkInfo), BlkError> {
         let mut config = [0u8; CONFIG_BYTES];
         transport.read_config(&mut config)?;
-        let mut capacity = [0u8; 8];
-        capacity.copy_from_slice(&config[0..8]);
-        let capacity = u64::from_le_bytes(capacity);
+        let capacity = capacity_of(&config);
         let block_size = if features & features::BLK_SIZE != 0 {
             u32::from_le_bytes([config[20], config[21], config[22], config[23]])
         } else {
@@ -478,6 +483,17 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
             max_in_flight: MAX_IN_FLIGHT.min(usize::from(queue.size() / 3)),
         };
         Ok((queue, info))
+    }
+
+    /// Reads the capacity again from the configuration space (after the
+    /// device signalled a configuration change, e.g. a resize:
+    /// [`VirtioBlk::take_config_change`]) and returns it; requests in
+    /// flight are not disturbed.
+    pub fn refresh_capacity(&mut self) -> Result<u64, BlkError> {
+        let mut config = [0u8; 8];
+        self.transport.read_config(&mut config)?;
+        self.info.capacity = capacity_of(&config);
+        Ok(self.info.capacity)
     }
 
     /// Uses `timeout_us` for the blocking calls (default 10 s).

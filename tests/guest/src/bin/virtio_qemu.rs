@@ -2,18 +2,19 @@
 //! QEMU's virtio-blk disk at device number 0100 (a 2 MiB raw image in the
 //! pattern of disk 0, see `xtask/src/programs.rs`): negotiation, capacity,
 //! read, write and read back, flush, GET_ID and many requests in flight,
-//! notified with DIAGNOSE 0x500.
+//! notified with DIAGNOSE 0x500; READ_STATUS at transport revisions 2 and 1.
 #![no_std]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
 
 use core::ptr::addr_of_mut;
 use guest_tests::virtio::{
-    blk_failure as fail, close, holds_pattern, memory, open, Area, Blk, DiskArea, DISK0,
-    QUEUE_CAPACITY, TEST_DISK_SECTORS,
+    blk_failure as fail, close, holds_pattern, memory, open, transport_failure, Area, Blk,
+    DiskArea, DISK0, QUEUE_CAPACITY, TEST_DISK_SECTORS,
 };
-use s390_cio::devices::virtio::blk::{DataBuffer, Token, MAX_IN_FLIGHT};
-use s390_cio::devices::virtio::features;
+use s390_cio::devices::virtio::blk::{DataBuffer, Token, MAX_IN_FLIGHT, SUPPORTED_FEATURES};
+use s390_cio::devices::virtio::ccw::Transport;
+use s390_cio::devices::virtio::{features, status};
 use s390_cio::driver::{Clock, TodClock};
 use s390_cio::memory::ChannelMemory;
 use s390_cio_boot::testing::{TestFailure, TestResult};
@@ -48,6 +49,17 @@ fn pattern(sector: u64, salt: u64) -> [u8; 512] {
         *byte = (sector.wrapping_mul(31) ^ salt ^ (i as u64).wrapping_mul(7)) as u8;
     }
     bytes
+}
+
+/// The transport of disk 0100 alone, freshly enabled.
+fn transport_of(
+    devno: u16,
+    first_tag: u32,
+) -> Result<
+    Transport<'static, s390_cio::css::Cpu, s390_cio::memory::RealMemory, TodClock>,
+    TestFailure,
+> {
+    guest_tests::virtio::transport_of(devno, area(), first_tag)
 }
 
 /// The polled driver of disk 0100.
@@ -188,6 +200,35 @@ fn collect(drv: &mut Blk, tokens: &mut [Option<Token>; MAX_IN_FLIGHT]) -> TestRe
     Ok(())
 }
 
+/// At transport revision 2 READ_STATUS gives the status the driver set.
+fn read_status_at_revision_2_gives_the_status() -> TestResult {
+    let mut transport = transport_of(DISK0, 0x6100)?;
+    transport
+        .set_revision(2)
+        .map_err(|e| transport_failure("SET_VIRTIO_REV 2", e))?;
+    transport
+        .negotiate(SUPPORTED_FEATURES)
+        .map_err(|e| transport_failure("negotiate", e))?;
+    let read = transport.read_status();
+    let negotiated = status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK;
+    check_eq!(read, Ok(negotiated), "READ_STATUS at revision 2");
+    transport.reset().map_err(|e| transport_failure("reset", e))
+}
+
+/// The specification has READ_STATUS from revision 2 on (the simulator's
+/// model rejects it before); QEMU 7.2 answers it at revision 1 too.
+fn qemu_quirk_read_status_answered_at_revision_1() -> TestResult {
+    let mut transport = transport_of(DISK0, 0x6200)?;
+    transport
+        .negotiate(SUPPORTED_FEATURES)
+        .map_err(|e| transport_failure("negotiate", e))?;
+    check_eq!(transport.revision(), Some(1), "revision");
+    let read = transport.read_status();
+    let negotiated = status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK;
+    check_eq!(read, Ok(negotiated), "READ_STATUS at revision 1");
+    transport.reset().map_err(|e| transport_failure("reset", e))
+}
+
 guest_tests![
     negotiates_and_reports_capacity,
     reads_a_block,
@@ -195,4 +236,6 @@ guest_tests![
     flush_completes,
     get_id_completes,
     sixteen_requests_in_flight,
+    read_status_at_revision_2_gives_the_status,
+    qemu_quirk_read_status_answered_at_revision_1,
 ];
