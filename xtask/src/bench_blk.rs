@@ -237,9 +237,16 @@ fn run_linux(root: &Path, dir: &Path, disk: &[String]) -> Result<Figures> {
             "busybox dd iflag=direct".to_owned(),
         ),
     ];
+    figures.extend(linux_figures(&run.console)?);
+    Ok(figures)
+}
+
+/// Linux's MB/s and latency per configuration, from the `linux-bench`
+/// lines of its console.
+fn linux_figures(console: &[String]) -> Result<Figures> {
+    let mut figures = Figures::new();
     for config in &CONFIGS {
-        let line = run
-            .console
+        let line = console
             .iter()
             .find_map(|l| l.strip_prefix(&format!("linux-bench {} ", config.name)))
             .with_context(|| format!("Linux printed no {} line", config.name))?;
@@ -269,4 +276,53 @@ fn run_linux(root: &Path, dir: &Path, disk: &[String]) -> Result<Figures> {
         ));
     }
     Ok(figures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn console(lines: &[&str]) -> Vec<String> {
+        lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn linux_lines_become_mbps_and_latency() {
+        // 256 MiB in 2.68435456 s is 100 MB/s.
+        let lines = console(&[
+            "linux-bench read_4k_qd1 1000000000 3684354560 1",
+            "linux-bench read_4k_qd16 0 2684354560 16",
+            "linux-bench read_64k_qd1 0 2684354560 1",
+            "linux-bench read_64k_qd16 0 2684354560 16",
+        ]);
+        let figures = linux_figures(&lines).unwrap();
+        let get = |name: &str| figure(&figures, name).unwrap();
+        assert_eq!(get("blk_linux_read_4k_qd1_mbps"), 100.0);
+        // 65536 requests in 2684354.56 us, one at a time.
+        assert_eq!(get("blk_linux_read_4k_qd1_latency_us"), 41.0);
+        // Sixteen at a time: each in flight sixteen times as long.
+        assert_eq!(get("blk_linux_read_4k_qd16_latency_us"), 655.4);
+        assert_eq!(get("blk_linux_read_64k_qd16_mbps"), 100.0);
+    }
+
+    #[test]
+    fn a_dd_that_read_less_than_its_slice_fails_the_run() {
+        let lines = console(&[
+            "linux-bench read_4k_qd1 0 100 1",
+            "linux-bench read_4k_qd16 0 100 15",
+        ]);
+        let error = linux_figures(&lines).unwrap_err().to_string();
+        assert!(error.contains("15 of 16"), "{error}");
+    }
+
+    #[test]
+    fn the_init_script_runs_every_configuration_over_the_whole_image() {
+        let script = init_script();
+        assert!(script.contains("run read_4k_qd1 4096 65536 1\n"));
+        assert!(script.contains("run read_4k_qd16 4096 4096 16\n"));
+        assert!(script.contains("run read_64k_qd1 65536 4096 1\n"));
+        assert!(script.contains("run read_64k_qd16 65536 256 16\n"));
+        assert!(script.contains("iflag=direct"));
+        assert!(script.ends_with(&format!("echo {MARKER}\npoweroff -f\n")));
+    }
 }

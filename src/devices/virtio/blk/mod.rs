@@ -86,13 +86,6 @@ const DEFAULT_TIMEOUT_US: u64 = 10_000_000;
 /// Bytes of the configuration space read: up to and including `blk_size`.
 const CONFIG_BYTES: usize = 24;
 
-/// The `capacity` field (little-endian, first in the configuration space).
-fn capacity_of(config: &[u8]) -> u64 {
-    let mut bytes = [0u8; 8];
-    bytes.copy_from_slice(&config[..8]);
-    u64::from_le_bytes(bytes)
-}
-
 /// Channel-addressable storage for the request headers and status bytes of
 /// [`MAX_IN_FLIGHT`] requests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -453,7 +446,9 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
     ) -> Result<(SplitQueue<'a, M>, BlkInfo), BlkError> {
         let mut config = [0u8; CONFIG_BYTES];
         transport.read_config(&mut config)?;
-        let capacity = capacity_of(&config);
+        let mut capacity = [0u8; 8];
+        capacity.copy_from_slice(&config[0..8]);
+        let capacity = u64::from_le_bytes(capacity);
         let block_size = if features & features::BLK_SIZE != 0 {
             u32::from_le_bytes([config[20], config[21], config[22], config[23]])
         } else {
@@ -490,9 +485,10 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
     /// [`VirtioBlk::take_config_change`]) and returns it; requests in
     /// flight are not disturbed.
     pub fn refresh_capacity(&mut self) -> Result<u64, BlkError> {
-        let mut config = [0u8; 8];
-        self.transport.read_config(&mut config)?;
-        self.info.capacity = capacity_of(&config);
+        // The capacity is the configuration's first field, little-endian.
+        let mut capacity = [0u8; 8];
+        self.transport.read_config(&mut capacity)?;
+        self.info.capacity = u64::from_le_bytes(capacity);
         Ok(self.info.capacity)
     }
 
