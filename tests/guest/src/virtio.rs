@@ -30,6 +30,8 @@ pub const QUEUE_CAPACITY: u16 = 64;
 
 /// The driver type of the guests.
 pub type Blk = VirtioBlk<'static, Cpu, RealMemory, TodClock, Diagnose500>;
+/// The transport type of the guests.
+pub type BlkTransport = Transport<'static, Cpu, RealMemory, TodClock>;
 
 /// Status the I/O interruption handler collected, for every disk.
 static MAILBOX: StatusMailbox<16> = StatusMailbox::new();
@@ -150,7 +152,7 @@ pub fn transport_of(
     devno: u16,
     area: DiskArea,
     first_tag: u32,
-) -> Result<Transport<'static, Cpu, RealMemory, TodClock>, TestFailure> {
+) -> Result<BlkTransport, TestFailure> {
     let id = fresh_subchannel(devno)?;
     let subchannel = Subchannel::new(&Cpu, memory(), id, first_tag);
     Ok(Transport::new(

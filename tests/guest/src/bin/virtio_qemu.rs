@@ -9,11 +9,10 @@
 
 use core::ptr::addr_of_mut;
 use guest_tests::virtio::{
-    blk_failure as fail, close, holds_pattern, memory, open, transport_failure, Area, Blk,
-    DiskArea, DISK0, QUEUE_CAPACITY, TEST_DISK_SECTORS,
+    blk_failure as fail, close, holds_pattern, memory, open, transport_failure, transport_of, Area,
+    Blk, DiskArea, DISK0, QUEUE_CAPACITY, TEST_DISK_SECTORS,
 };
 use s390_cio::devices::virtio::blk::{DataBuffer, Token, MAX_IN_FLIGHT, SUPPORTED_FEATURES};
-use s390_cio::devices::virtio::ccw::Transport;
 use s390_cio::devices::virtio::{features, status};
 use s390_cio::driver::{Clock, TodClock};
 use s390_cio::memory::ChannelMemory;
@@ -49,17 +48,6 @@ fn pattern(sector: u64, salt: u64) -> [u8; 512] {
         *byte = (sector.wrapping_mul(31) ^ salt ^ (i as u64).wrapping_mul(7)) as u8;
     }
     bytes
-}
-
-/// The transport of disk 0100 alone, freshly enabled.
-fn transport_of(
-    devno: u16,
-    first_tag: u32,
-) -> Result<
-    Transport<'static, s390_cio::css::Cpu, s390_cio::memory::RealMemory, TodClock>,
-    TestFailure,
-> {
-    guest_tests::virtio::transport_of(devno, area(), first_tag)
 }
 
 /// The polled driver of disk 0100.
@@ -202,7 +190,7 @@ fn collect(drv: &mut Blk, tokens: &mut [Option<Token>; MAX_IN_FLIGHT]) -> TestRe
 
 /// At transport revision 2 READ_STATUS gives the status the driver set.
 fn read_status_at_revision_2_gives_the_status() -> TestResult {
-    let mut transport = transport_of(DISK0, 0x6100)?;
+    let mut transport = transport_of(DISK0, area(), 0x6100)?;
     transport
         .set_revision(2)
         .map_err(|e| transport_failure("SET_VIRTIO_REV 2", e))?;
@@ -218,7 +206,7 @@ fn read_status_at_revision_2_gives_the_status() -> TestResult {
 /// The specification has READ_STATUS from revision 2 on (the simulator's
 /// model rejects it before); QEMU 7.2 answers it at revision 1 too.
 fn qemu_quirk_read_status_answered_at_revision_1() -> TestResult {
-    let mut transport = transport_of(DISK0, 0x6200)?;
+    let mut transport = transport_of(DISK0, area(), 0x6200)?;
     transport
         .negotiate(SUPPORTED_FEATURES)
         .map_err(|e| transport_failure("negotiate", e))?;
