@@ -514,3 +514,34 @@ fn a_completion_behind_a_pending_attention_is_found_without_its_own_interruption
     let attention = drv.take_unsolicited().expect("the attention, kept");
     assert!(attention.scsw.device_status().attention());
 }
+
+/// A device that finds the driver broke a rule needs a reset and says so
+/// through the configuration indicator (SET_CONF_IND) with an I/O
+/// interruption; the driver notes the configuration change.
+#[test]
+fn a_device_error_is_signalled_through_the_configuration_indicator() {
+    let sim = simulator();
+    let id = attach(&sim, 0x0100, pattern_disk(0));
+    let (clock, notify) = (clock(&sim), SimNotify::new(&sim));
+    let mailbox = Mailbox::new();
+    let layout = Layout::of(0);
+    let mut drv = open(&sim, &clock, &notify, id, &layout, true);
+    // SAFETY: buffer 0 is ours until the driver is reset.
+    unsafe { drv.submit_read(0, layout.buffer(0)) }.unwrap();
+    // Before the device looks, the data descriptor (1) is made to chain to
+    // a descriptor the queue does not have.
+    let next_of_descriptor_1 = u64::from(layout.base) + 0x1000 + 16 + 14;
+    sim.memory_mut()
+        .write(next_of_descriptor_1, &999u16.to_le_bytes())
+        .unwrap();
+    let w = Waiting::new(&sim, &notify, &mailbox);
+    wait(&sim, &notify, &mailbox, &w.waits);
+    drv.take_interruptions(&mailbox);
+    assert!(drv.take_config_change(), "{}", sim.trace());
+    assert!(!drv.take_config_change(), "taken once");
+    assert_eq!(drv.indicator_interruptions(), 1);
+    let needs_reset = sim
+        .with_device(id, |d: &mut model::VirtioBlk| d.needs_reset())
+        .unwrap();
+    assert!(needs_reset);
+}
