@@ -15,6 +15,24 @@ pub trait ChannelMemory {
     fn read(&self, address: u32, out: &mut [u8]);
 }
 
+/// The first address above the 31-bit channel address space (2 GiB).
+const CHANNEL_ADDRESS_LIMIT: u64 = 1 << 31;
+
+/// Whether `size` bytes at `address` are `alignment`-aligned (a power of
+/// two) and end at or below 2 GiB: storage every format-1 CCW, IDAW list
+/// and ORB field can address.
+///
+/// ```
+/// use s390_cio::memory::is_channel_area;
+/// assert!(is_channel_area(0x1000, 40, 8));
+/// assert!(!is_channel_area(0x1004, 40, 8));
+/// assert!(is_channel_area(0x7fff_fff8, 8, 8));
+/// assert!(!is_channel_area(0x7fff_fff8, 16, 8));
+/// ```
+pub const fn is_channel_area(address: u32, size: usize, alignment: u32) -> bool {
+    address.is_multiple_of(alignment) && address as u64 + size as u64 <= CHANNEL_ADDRESS_LIMIT
+}
+
 /// Real storage of this machine (DAT off: channel address = pointer).
 #[cfg(target_arch = "s390x")]
 #[derive(Debug)]

@@ -1,37 +1,35 @@
 //! A 3215 console reached with this library's own channel I/O (Hercules).
 //!
 //! Found by SENSE ID device type 0x3215 (Hercules answers `FF 3215 00 3215
-//! 00`); each line is one WRITE, CARRIER RETURN CCW (command 0x09) with SLI,
-//! EBCDIC data, run polled to its end.
+//! 00`); each line is written by the library's unit-record
+//! [`Console`] driver, polled to its end.
 
-use crate::ebcdic;
-use core::ptr::addr_of_mut;
+use core::ptr::addr_of;
 use s390_cio::css::{ChannelSubsystem, Cpu};
+use s390_cio::devices::unit_record::{Console, RecordArea, RecordChannel, DATA_CAPACITY};
 use s390_cio::discovery;
-use s390_cio::driver;
-use s390_cio::structures::{Ccw1, CcwFlags, Isc, Orb, SubchannelId};
+use s390_cio::driver::{Subchannel, TodClock};
+use s390_cio::memory::RealMemory;
+use s390_cio::structures::{Isc, SubchannelId};
 
 /// SENSE ID device type of the console.
 const DEVICE_TYPE_3215: u16 = 0x3215;
-/// WRITE with automatic carrier return.
-const WRITE_CARRIER_RETURN: u8 = 0x09;
 /// Longest line Hercules' 3215-C writes as one line (it cuts at 150 bytes).
-pub(crate) const MAX_LINE: usize = 149;
+pub(crate) const MAX_LINE: usize = if DATA_CAPACITY < 149 {
+    DATA_CAPACITY
+} else {
+    149
+};
 /// The subclass the console subchannel is enabled with; the runtime never
 /// enables it in CR6, so console I/O never raises interruptions.
 const CONSOLE_ISC: u8 = 7;
 
-/// The write's CCW and data, doubleword aligned, below 16 MiB (.bss).
+/// The console driver's record area: doubleword aligned, below 16 MiB
+/// (.bss), used only under the console lock.
 #[repr(C, align(8))]
-struct WriteProgram {
-    ccw: Ccw1,
-    data: [u8; MAX_LINE],
-}
+struct ConsoleStorage([u8; RecordArea::SIZE]);
 
-static mut PROGRAM: WriteProgram = WriteProgram {
-    ccw: Ccw1::new(WRITE_CARRIER_RETURN, CcwFlags::SLI, 0, 0),
-    data: [0; MAX_LINE],
-};
+static mut STORAGE: ConsoleStorage = ConsoleStorage([0; RecordArea::SIZE]);
 
 /// Finds and enables the first 3215 in subchannel set 0. Subchannels it
 /// enabled only to ask SENSE ID are disabled again.
@@ -56,27 +54,21 @@ pub(crate) fn find() -> Option<SubchannelId> {
 /// Writes one line (without its newline; longer lines are cut).
 ///
 /// # Safety
-/// The caller has exclusive use of the write program (the console lock).
+/// The caller has exclusive use of the console storage (the console lock).
 pub(crate) unsafe fn write_line(id: SubchannelId, text: &[u8]) {
-    // SAFETY: exclusive use per the caller's contract.
-    let program = unsafe { &mut *addr_of_mut!(PROGRAM) };
-    let text = &text[..text.len().min(MAX_LINE)];
-    // A zero count is a program check: an empty line is one blank.
-    let length = text.len().max(1);
-    program.data[0] = ebcdic::from_ascii(b' ');
-    for (to, &from) in program.data.iter_mut().zip(text) {
-        *to = ebcdic::from_ascii(from);
-    }
-    let data_address = program.data.as_ptr() as u32;
-    program.ccw = Ccw1::new(
-        WRITE_CARRIER_RETURN,
-        CcwFlags::SLI,
-        length as u16,
-        data_address,
+    let Some(area) = RecordArea::new(addr_of!(STORAGE) as u32) else {
+        return;
+    };
+    // SAFETY: the only storage the driver touches is STORAGE, a static
+    // below 2 GiB that only this function uses, under the console lock.
+    let memory = unsafe { RealMemory::new() };
+    let channel = RecordChannel::new(
+        Subchannel::new(&Cpu, &memory, id, 0),
+        &memory,
+        &TodClock,
+        area,
     );
-    let orb = Orb::new(&program.ccw as *const Ccw1 as u32);
-    // SAFETY: PROGRAM is a static below 16 MiB that only this function
-    // touches, under the console lock, and `run_once` returns only when the
-    // channel is done with it. A failed write has nowhere to be reported.
-    let _ = unsafe { driver::run_once(&Cpu, id, orb) };
+    let mut console = Console::new(channel);
+    // A failed write has nowhere to be reported.
+    let _ = console.write_line(&text[..text.len().min(MAX_LINE)]);
 }

@@ -27,7 +27,6 @@
 
 pub mod console;
 mod console3215;
-pub mod ebcdic;
 pub mod exit;
 pub mod interrupts;
 pub mod lowcore;

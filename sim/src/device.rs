@@ -50,6 +50,19 @@ pub trait Device: Any {
 
     /// The clear signal: reset the device's state for this subchannel.
     fn reset(&mut self) {}
+
+    /// Whether the device holds `command` back instead of performing it:
+    /// it needs something from outside first (a console read waiting for
+    /// its operator). The channel program stays where it is, subchannel
+    /// and device active, until the device lets go or a halt or clear
+    /// signal ends it. The default holds nothing.
+    fn holds(&self, _command: u8) -> bool {
+        false
+    }
+
+    /// The subchannel was disabled (MSCH turned its enabled bit off):
+    /// state a device keeps for one enablement ends.
+    fn disabled(&mut self) {}
 }
 
 /// The command type of `command` in a format-1 program, for devices that
@@ -61,11 +74,16 @@ pub fn command_type(command: u8) -> CommandType {
 /// A line console (a 3215-like printer-keyboard): WRITE commands print a
 /// line, READ commands take the next queued input line, control commands
 /// are no-ops. Text is recorded as written (no code-page conversion).
+///
+/// A READ with no input queued ends with unit exception, or, on a console
+/// [`Console::awaiting_operator`], waits (the channel program stays
+/// active) until input is queued, as a real 3215 waits for its operator.
 #[derive(Debug, Default)]
 pub struct Console {
     lines: Vec<Vec<u8>>,
     input: VecDeque<Vec<u8>>,
     sense: Vec<u8>,
+    awaiting_operator: bool,
 }
 
 impl Console {
@@ -75,6 +93,13 @@ impl Console {
     /// A console with nothing written and no input queued.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The console with reads that wait for input instead of ending with
+    /// unit exception when none is queued.
+    pub fn awaiting_operator(mut self) -> Self {
+        self.awaiting_operator = true;
+        self
     }
 
     /// Queues a line for the next READ command.
@@ -126,6 +151,12 @@ impl Device for Console {
         let mut sense = core::mem::take(&mut self.sense);
         sense.resize(1, 0);
         sense
+    }
+
+    fn holds(&self, command: u8) -> bool {
+        self.awaiting_operator
+            && command_type(command) == CommandType::Read
+            && self.input.is_empty()
     }
 
     fn reset(&mut self) {

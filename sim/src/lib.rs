@@ -18,8 +18,10 @@
 //!   chaining, TIC, skip, SLI and incorrect length, PCI, suspend and
 //!   resume, format-1/format-2 IDAWs and MIDAWs, program checks with the
 //!   CCW address and residual count the PoP specifies.
-//! - [`Device`]s driven per command through a [`DataStream`]; two models
-//!   ship: [`Console`] and [`ScriptedDevice`].
+//! - [`Device`]s driven per command through a [`DataStream`]; the models
+//!   are [`Console`], [`ScriptedDevice`], a 3390 ([`eckd`]), a virtio-blk
+//!   device ([`virtio_blk`]), a 1403 printer and a 3505 card reader
+//!   ([`unit_record`]).
 //! - I/O interruptions queued per ISC, taken by TPI under an ISC mask
 //!   (CR6) or delivered to a hook standing for the I/O new PSW.
 //! - An [`EventLog`] that prints as a trace, and a seeded [`FaultPlan`].
@@ -36,6 +38,7 @@ pub mod model_check;
 mod simulator;
 pub mod soak;
 pub mod stream;
+pub mod unit_record;
 pub mod virtio_blk;
 
 pub use device::{Console, Device, Response, ScriptedDevice, DONE};

@@ -266,8 +266,7 @@ impl State {
             self.resume(id);
             true
         } else if fc.start() && ac.subchannel_active() {
-            self.execute_ccw(id);
-            true
+            self.execute_ccw(id)
         } else if fc.is_empty() && !sub.status_pending() && !sub.stacked.is_empty() {
             self.present_unsolicited(id);
             true
@@ -396,14 +395,16 @@ impl State {
         self.make_pending(id, StatusControl::INTERMEDIATE);
     }
 
-    fn execute_ccw(&mut self, id: SubchannelId) {
+    /// Fetches and performs the next CCW; false if the device holds it
+    /// back (no work done).
+    fn execute_ccw(&mut self, id: SubchannelId) -> bool {
         let State {
             memory,
             subchannels,
             ..
         } = self;
         let Some(sub) = subchannels.get_mut(&id.raw()) else {
-            return;
+            return false;
         };
         let context = sub.channel_context();
         let (address, ccw) = match fetch_ccw(memory, &context, sub.next_ccw, false) {
@@ -416,15 +417,18 @@ impl State {
                     check.status,
                     0,
                 );
-                return;
+                return true;
             }
         };
+        if sub.device.as_ref().is_some_and(|d| d.holds(ccw.command)) {
+            return false;
+        }
         if ccw.flags.suspend() {
             if sub.ac().resume_pending() {
                 sub.set_ac(sub.ac().difference(ActivityControl::RESUME_PENDING));
             } else {
                 self.suspend(id, address);
-                return;
+                return true;
             }
         }
         if ccw.flags.program_controlled_interruption() {
@@ -434,10 +438,11 @@ impl State {
             None => {}
             Some(fault) => {
                 self.command_fault(id, address, ccw, fault);
-                return;
+                return true;
             }
         }
         self.run_command(id, address, ccw);
+        true
     }
 
     fn command_fault(&mut self, id: SubchannelId, address: u32, ccw: DecodedCcw, fault: Fault) {
@@ -1158,6 +1163,11 @@ impl ChannelSubsystem for Simulator {
             Some(sub) if !sub.fc().is_empty() => ModifyResult::Busy,
             Some(sub) => {
                 let new = &schib.pmcw;
+                if sub.pmcw.is_enabled() && !new.is_enabled() {
+                    if let Some(device) = sub.device.as_mut() {
+                        device.disabled();
+                    }
+                }
                 let p = &mut sub.pmcw;
                 p.set_interruption_parameter(new.interruption_parameter());
                 p.set_isc(new.isc());

@@ -327,10 +327,12 @@ struct Rejected;
 /// block-aligned, or which runs past the capacity ends with IOERR.
 ///
 /// # Resets
-/// VDEV_RESET and WRITE_STATUS of 0 reset the virtio device (features,
-/// status, queue, indicators) but keep the revision, as QEMU does; the
-/// clear signal ([`Device::reset`]) also forgets the revision. The disk
-/// keeps its contents through both.
+/// VDEV_RESET, WRITE_STATUS of 0 and the clear signal ([`Device::reset`])
+/// reset the virtio device (features, status, queue, indicators) but keep
+/// the revision, as QEMU does; only disabling the subchannel
+/// ([`Device::disabled`]) forgets the revision, so a new driver must
+/// disable and re-enable before its SET_VIRTIO_REV. The disk keeps its
+/// contents through all of them.
 #[derive(Debug, Clone)]
 pub struct VirtioBlk {
     disk: Vec<u8>,
@@ -865,8 +867,11 @@ impl Device for VirtioBlk {
     /// forgotten, so SET_VIRTIO_REV must come first again.
     fn reset(&mut self) {
         self.reset_virtio();
-        self.revision = None;
         self.sense = 0;
+    }
+
+    fn disabled(&mut self) {
+        self.revision = None;
     }
 }
 

@@ -119,6 +119,36 @@ fn console_read_without_input_is_unit_exception() {
 }
 
 #[test]
+fn console_awaiting_its_operator_holds_the_read_until_input_comes() {
+    let (sim, id) = sim_with(Console::new().awaiting_operator());
+    let read = Ccw1::new(commands::READ, CcwFlags::SLI, 80, DATA);
+    sim.memory_mut().write_ccw1(PROGRAM, read).unwrap();
+    ssch(&sim, id, &Orb::new(PROGRAM));
+    sim.run_until_idle();
+    let scsw = sim.scsw(id).unwrap();
+    assert!(!scsw.is_status_pending(), "{}", sim.trace());
+    assert!(scsw.activity_control().subchannel_active());
+    assert!(scsw.activity_control().device_active());
+    sim.with_device(id, |c: &mut Console| c.push_input(b"go"));
+    let irb = finish(&sim, id);
+    assert_eq!(irb.scsw.device_status(), DONE);
+    assert_eq!(sim.memory().slice(DATA.into(), 2).unwrap(), b"go");
+}
+
+#[test]
+fn halt_ends_a_held_console_read() {
+    let (sim, id) = sim_with(Console::new().awaiting_operator());
+    let read = Ccw1::new(commands::READ, CcwFlags::SLI, 80, DATA);
+    sim.memory_mut().write_ccw1(PROGRAM, read).unwrap();
+    ssch(&sim, id, &Orb::new(PROGRAM));
+    sim.run_until_idle();
+    sim.halt_subchannel(id);
+    let irb = finish(&sim, id);
+    assert!(irb.scsw.function_control().halt(), "{}", sim.trace());
+    assert!(irb.scsw.activity_control().is_empty());
+}
+
+#[test]
 fn unsolicited_attention_becomes_alert_status() {
     let (sim, id) = sim_with_device();
     sim.inject_unsolicited_status(id, DeviceStatus::ATTENTION);

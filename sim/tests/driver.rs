@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use s390_cio::css::ChannelSubsystem;
 use s390_cio::driver::{
-    Clock, Completion, Config, Escalation, Event, IoError, RetryCause, SenseArea, StatusMailbox,
+    Completion, Config, Escalation, Event, IoError, RetryCause, SenseArea, StatusMailbox,
     Subchannel,
 };
 use s390_cio::executor;
@@ -14,37 +14,12 @@ use s390_cio::structures::{
     commands, Ccw1, CcwFlags, Crw, DeviceStatus, ErrorRecoveryCode, Isc, Orb, ReportingSource,
 };
 use s390_cio_sim::{Fault, FaultPlan, Options, Response, ScriptedDevice, Simulator, Trigger};
-use std::cell::Cell;
 use std::future::Future;
 
 /// Where the driver's sense area lives in simulated storage.
 const SENSE_AREA: u32 = 0x2000;
 /// A command the scripted device reads data for.
 const READ: u8 = 0x02;
-
-/// Simulated time: each reading steps the simulator once and counts as one
-/// microsecond, so the channel advances while the driver polls.
-struct SimClock<'a> {
-    sim: &'a Simulator,
-    now: Cell<u64>,
-}
-
-impl<'a> SimClock<'a> {
-    fn new(sim: &'a Simulator) -> Self {
-        SimClock {
-            sim,
-            now: Cell::new(0),
-        }
-    }
-}
-
-impl Clock for SimClock<'_> {
-    fn now_us(&self) -> u64 {
-        self.sim.step();
-        self.now.set(self.now.get() + 1);
-        self.now.get()
-    }
-}
 
 fn driver<'a>(
     sim: &'a Simulator,

@@ -1,6 +1,6 @@
 //! The fidelity scenarios (`tests/fidelity`) on the simulator, which
 //! follows the PoP: their traces are the expected files
-//! `tests/fidelity/expected/{virtio,eckd}.txt` that `cargo xtask test`
+//! `tests/fidelity/expected/{virtio,eckd,console}.txt` that `cargo xtask test`
 //! compares QEMU's and Hercules' consoles against.
 //!
 //! `FIDELITY_BLESS=1 cargo test -p s390-cio-sim --test fidelity` rewrites
@@ -10,11 +10,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use fidelity_scenarios::{Bench, Family, AREA_LEN};
+use s390_cio::devices::ebcdic;
 use s390_cio::discovery;
 use s390_cio::structures::{Isc, SubchannelId};
 use s390_cio_sim::eckd::Eckd3390;
 use s390_cio_sim::virtio_blk::VirtioBlk;
-use s390_cio_sim::{Device, Simulator};
+use s390_cio_sim::{Console, Device, Simulator};
 
 /// Where the scratch area lives in simulated storage.
 const BASE: u32 = 0x0001_0000;
@@ -68,6 +69,13 @@ impl Bench for SimBench {
     fn advance(&self) {
         self.sim.step();
     }
+
+    fn operator_input(&mut self) {
+        let line: Vec<u8> = b"S390-CIO OPERATOR REPLY".to_vec();
+        self.sim
+            .with_device(self.id, |console: &mut Console| console.push_input(&line))
+            .expect("the console family's bench has a console");
+    }
 }
 
 /// Track 0 of a `dasdinit` volume (10 cylinders): R1 `IPL1` with 24
@@ -78,17 +86,7 @@ fn dasdinit_volume() -> Eckd3390 {
     volume
         .format_track(0, 0, &[(4, 24), (4, 144), (4, 80)])
         .expect("track 0 layout fits");
-    let ebcdic = |text: &[u8]| -> Vec<u8> {
-        text.iter()
-            .map(|&c| match c {
-                b'0'..=b'9' => 0xF0 + (c - b'0'),
-                b'A'..=b'I' => 0xC1 + (c - b'A'),
-                b'J'..=b'R' => 0xD1 + (c - b'J'),
-                b'S'..=b'Z' => 0xE2 + (c - b'S'),
-                _ => 0x40,
-            })
-            .collect()
-    };
+    let ebcdic = |text: &[u8]| -> Vec<u8> { text.iter().map(|&c| ebcdic::from_ascii(c)).collect() };
     for (record, key) in [(1, b"IPL1"), (2, b"IPL2"), (3, b"VOL1")] {
         volume.write_key(0, 0, record, &ebcdic(key)).expect("key");
     }
@@ -145,10 +143,16 @@ fn eckd_scenarios_match_the_expected_traces() {
     check(Family::Eckd, &traces(&mut bench, Family::Eckd));
 }
 
+#[test]
+fn console_scenarios_match_the_expected_traces() {
+    let mut bench = SimBench::new(0x001F, Console::new().awaiting_operator());
+    check(Family::Console, &traces(&mut bench, Family::Console));
+}
+
 /// Every line a guest prints must survive Hercules' 3215 console.
 #[test]
 fn trace_lines_are_short_and_console_safe() {
-    for family in [Family::Virtio, Family::Eckd] {
+    for family in [Family::Virtio, Family::Eckd, Family::Console] {
         let text = std::fs::read_to_string(expected_path(family)).expect("expected file");
         for line in text.lines() {
             assert!(line.len() < 100, "too long: {line}");

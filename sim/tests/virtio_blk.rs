@@ -6,8 +6,9 @@ mod common;
 
 use common::*;
 use s390_cio::css::ChannelSubsystem;
+use s390_cio::instructions::ModifyResult;
 use s390_cio::structures::{
-    commands as ccw_commands, Ccw1, CcwFlags, DeviceStatus, Irb, Orb, SenseId, SubchannelId,
+    commands as ccw_commands, Ccw1, CcwFlags, DeviceStatus, Irb, Orb, Schib, SenseId, SubchannelId,
     SubchannelStatus,
 };
 use s390_cio_sim::virtio_blk::{
@@ -144,6 +145,18 @@ impl Rig {
     fn clear(&self) {
         self.sim.clear_subchannel(self.id);
         finish(&self.sim, self.id);
+    }
+
+    /// MSCH with the enabled bit off, then [`enable`] again.
+    fn disable_and_enable(&self) {
+        let mut schib = Schib::default();
+        self.sim.store_subchannel(self.id, &mut schib);
+        schib.pmcw.set_enabled(false);
+        assert_eq!(
+            self.sim.modify_subchannel(self.id, &schib),
+            ModifyResult::Modified
+        );
+        enable(&self.sim, self.id);
     }
 
     fn device<R>(&self, f: impl FnOnce(&mut VirtioBlk) -> R) -> R {
@@ -504,7 +517,7 @@ fn read_only_device_offers_ro_and_fails_writes() {
     let mut rig = Rig::new(patterned(4).read_only(true));
     rig.ok(commands::SET_VIRTIO_REV, &[0, 1, 0, 0]);
     assert_ne!(u64::from(rig.read_feat(0)) & features::RO, 0);
-    rig.clear();
+    rig.disable_and_enable();
     rig.setup();
     assert_ne!(rig.device(|d| d.driver_features()) & features::RO, 0);
     rig.request(request::OUT, 1, &[0xFF; 512], false);
@@ -620,7 +633,7 @@ fn notifications_before_driver_ok_or_for_other_queues_are_ignored() {
     rig.set_vq(0, NUM, DESC);
     rig.request(request::FLUSH, 0, &[], false);
     assert_eq!(rig.notify(), Notified::Ignored);
-    rig.clear();
+    rig.disable_and_enable();
     rig.setup();
     let mut memory = rig.sim.memory().clone();
     assert_eq!(rig.device(|d| d.notify(&mut memory, 1)), Notified::Ignored);
@@ -761,7 +774,10 @@ fn reset_recovers_after_a_driver_error() {
     assert_eq!(rig.device(|d| d.revision()), Some(2), "VDEV_RESET keeps it");
     assert_eq!(rig.device(|d| d.queue()), None);
     rig.clear();
-    assert_eq!(rig.device(|d| d.revision()), None);
+    assert_eq!(rig.device(|d| d.revision()), Some(2), "clear keeps it");
+    rig.rejected(commands::SET_VIRTIO_REV, &[0, 2, 0, 0]);
+    rig.disable_and_enable();
+    assert_eq!(rig.device(|d| d.revision()), None, "disabling forgets it");
     let mut memory = rig.sim.memory_mut();
     memory.write(AVAIL, &[0; 4]).unwrap();
     memory.write(USED, &[0; 4]).unwrap();

@@ -8,7 +8,8 @@
 mod common;
 
 use common::enable;
-use common::virtio::{clock, SimClock, SimNotify};
+use common::virtio::{clock, SimNotify};
+use common::SimClock;
 use s390_cio::css::ChannelSubsystem;
 use s390_cio::devices::virtio::blk::{
     BlkError, Completion, DataBuffer, RequestStorage, Token, VirtioBlk, MAX_IN_FLIGHT,

@@ -57,7 +57,7 @@ use crate::css::ChannelSubsystem;
 use crate::instructions::{
     ClearResult, HaltResult, ResumeResult, StartResult, StoreResult, TestSubchannelResult,
 };
-use crate::memory::ChannelMemory;
+use crate::memory::{is_channel_area, ChannelMemory};
 use crate::structures::{
     commands, Ccw1, CcwFlags, Crw, Irb, Orb, ReportingSource, Schib, Scsw, SubchannelId,
     SubchannelStatus,
@@ -109,7 +109,7 @@ impl SenseArea {
     /// An area at `address`; `None` unless it is doubleword aligned and
     /// ends below 2 GiB.
     pub const fn new(address: u32) -> Option<Self> {
-        if address.is_multiple_of(8) && address < 0x8000_0000 - Self::SIZE as u32 {
+        if is_channel_area(address, Self::SIZE, 8) {
             Some(SenseArea { address })
         } else {
             None

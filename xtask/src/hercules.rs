@@ -8,11 +8,15 @@
 //! Run directory layout (everything relative to `work_dir`, Hercules' cwd):
 //! `herc.cnf`, `herc.rc`, `guest.bin`, `lowcore.bin`, `reader.ebc`,
 //! `dasd.3390` (fresh copy of `dasd.3390.pristine` every run),
+//! `blocks.3390`, `blocks-ro.3390`, `vtoc.3390` (written anew every run,
+//! see `volumes.rs`),
 //! `printer.txt`, `hercules.log` (Hercules stdout+stderr).
 //!
 //! Devices (subchannels are numbered in definition order):
 //! 0009 3215-C console (0.0.0000), 000C 3505 reader (0.0.0001),
-//! 000E 1403 printer (0.0.0002), 0120 3390 DASD (0.0.0003).
+//! 000E 1403 printer (0.0.0002), 0120 3390 DASD (0.0.0003), 0121 3390 of
+//! 4 KiB blocks (0.0.0004), 0122 the same read-only (0.0.0005), 0123 3390
+//! with a VTOC (0.0.0006), 001F second 3215-C console (0.0.0007).
 //!
 //! The guest's console lines are taken from the Hercules log: the 3215-C
 //! writes each line with `logmsg`, interleaved with Hercules' own `HHC...`
@@ -27,6 +31,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 
 use crate::guest::{GuestExit, GuestImage, GuestRun};
+use crate::volumes;
 
 /// Disabled-wait address that means success.
 const SUCCESS_ADDRESS: u64 = 0xfff;
@@ -67,16 +72,32 @@ const LOG_FILE: &str = "hercules.log";
 const PRINTER_FILE: &str = "printer.txt";
 const DASD_FILE: &str = "dasd.3390";
 const DASD_PRISTINE: &str = "dasd.3390.pristine";
+const BLOCKS_FILE: &str = "blocks.3390";
+const BLOCKS_READ_ONLY_FILE: &str = "blocks-ro.3390";
+const VTOC_FILE: &str = "vtoc.3390";
 
-/// Runs `image` under Hercules in `work_dir` and waits at most `timeout`.
-pub fn run(image: &GuestImage, work_dir: &Path, timeout: Duration) -> anyhow::Result<GuestRun> {
+/// How the guest gets into storage and starts.
+#[derive(Clone, Copy, Debug)]
+pub enum Boot<'a> {
+    /// `loadcore` of the image and its new PSWs, then `restart`.
+    Restart(&'a GuestImage),
+    /// `ipl 0120` from this 3390 volume (it replaces the usual 0120).
+    Ipl(&'a Path),
+}
+
+/// Runs a guest under Hercules in `work_dir`, started as `boot` says, and
+/// waits at most `timeout`.
+pub fn run(boot: Boot<'_>, work_dir: &Path, timeout: Duration) -> anyhow::Result<GuestRun> {
     fs::create_dir_all(work_dir)
         .with_context(|| format!("creating run directory {}", work_dir.display()))?;
     let work_dir = work_dir
         .canonicalize()
         .with_context(|| format!("resolving {}", work_dir.display()))?;
 
-    prepare(image, &work_dir)?;
+    match boot {
+        Boot::Restart(image) => prepare(image, &work_dir)?,
+        Boot::Ipl(volume) => prepare_ipl(volume, &work_dir)?,
+    }
 
     let log_path = work_dir.join(LOG_FILE);
     let log =
@@ -209,6 +230,17 @@ fn prepare(image: &GuestImage, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The run directory for an IPL from `volume` at 0120.
+fn prepare_ipl(volume: &Path, dir: &Path) -> anyhow::Result<()> {
+    fs::write(dir.join("reader.ebc"), reader_deck())?;
+    fs::write(dir.join("herc.cnf"), config(dir))?;
+    fs::write(dir.join("herc.rc"), format!("{}ipl 0120\n", hao_rules()))?;
+    let _ = fs::remove_file(dir.join(PRINTER_FILE));
+    prepare_dasd(dir)?;
+    fs::copy(volume, dir.join(DASD_FILE)).context("copying the IPL volume")?;
+    Ok(())
+}
+
 fn lowcore(entry: u64) -> Vec<u8> {
     let mut blob = Vec::with_capacity(LOWCORE_LEN as usize);
     blob.extend_from_slice(&PSW_MASK_64BIT_DISABLED.to_be_bytes());
@@ -223,29 +255,14 @@ fn lowcore(entry: u64) -> Vec<u8> {
 fn reader_deck() -> Vec<u8> {
     let mut deck = Vec::new();
     for card in READER_DECK {
-        let mut c: Vec<u8> = card.bytes().map(ascii_to_cp037).collect();
+        let mut c: Vec<u8> = card
+            .bytes()
+            .map(s390_cio::devices::ebcdic::from_ascii)
+            .collect();
         c.resize(80, 0x40);
         deck.extend_from_slice(&c);
     }
     deck
-}
-
-/// ASCII -> EBCDIC code page 037 for the characters used in the deck.
-fn ascii_to_cp037(b: u8) -> u8 {
-    match b {
-        b'A'..=b'I' => 0xc1 + (b - b'A'),
-        b'J'..=b'R' => 0xd1 + (b - b'J'),
-        b'S'..=b'Z' => 0xe2 + (b - b'S'),
-        b'a'..=b'i' => 0x81 + (b - b'a'),
-        b'j'..=b'r' => 0x91 + (b - b'j'),
-        b's'..=b'z' => 0xa2 + (b - b's'),
-        b'0'..=b'9' => 0xf0 + (b - b'0'),
-        b'-' => 0x60,
-        b'.' => 0x4b,
-        b',' => 0x6b,
-        b'/' => 0x61,
-        _ => 0x40,
-    }
 }
 
 fn config(dir: &Path) -> String {
@@ -265,12 +282,29 @@ fn config(dir: &Path) -> String {
 /// `xtask-herc: attention DEVNUM` raises an unsolicited attention (panel
 /// command `i`), `xtask-herc: devinit DEVNUM` a device end. Hercules drops
 /// them if the subchannel is busy, status pending or disabled.
+/// `xtask-herc: reply 0009|001F` types a line at a 3215 console (command
+/// prefix `/` or `con2:`), `xtask-herc: stop|start 000E` stops or starts
+/// the printer.
 const GUEST_REQUESTS: &[(&str, &str)] = &[
     ("xtask-herc[:] attention 0120", "i 0120"),
     ("xtask-herc[:] devinit 0120", "devinit 0120"),
+    ("xtask-herc[:] reply 0009", "/S390-CIO OPERATOR REPLY"),
+    ("xtask-herc[:] reply 001F", "con2:S390-CIO OPERATOR REPLY"),
+    ("xtask-herc[:] stop 000E", "stop 000E"),
+    ("xtask-herc[:] start 000E", "start 000E"),
 ];
 
 fn rc_file(load: u64) -> String {
+    format!(
+        "{}loadcore guest.bin {load:x}\n\
+         loadcore lowcore.bin {LOWCORE_ADDRESS:x}\n\
+         restart\n",
+        hao_rules()
+    )
+}
+
+/// The automatic operator's rules, defined before the guest starts.
+fn hao_rules() -> String {
     // hao targets are POSIX basic regexes matched against every log line
     // (guest console output included). Not anchored: a console write of 150
     // bytes or more gets no newline, so the message can follow guest text.
@@ -284,10 +318,7 @@ fn rc_file(load: u64) -> String {
          hao cmd quit\n\
          hao tgt HHCCP016I CPU[0-9A-F]*: Program interrupt loop\n\
          hao cmd quit\n\
-         {requests}\
-         loadcore guest.bin {load:x}\n\
-         loadcore lowcore.bin {LOWCORE_ADDRESS:x}\n\
-         restart\n"
+         {requests}"
     )
 }
 
@@ -314,6 +345,11 @@ fn prepare_dasd(dir: &Path) -> anyhow::Result<()> {
     }
     // A fresh volume every run: guests may write to it.
     fs::copy(&pristine, dir.join(DASD_FILE)).context("copying the DASD image")?;
+    // The ECKD driver's volumes (0121-0123), also fresh every run.
+    let blocks = volumes::blocks_volume()?;
+    fs::write(dir.join(BLOCKS_FILE), &blocks).context("writing the block volume")?;
+    fs::write(dir.join(BLOCKS_READ_ONLY_FILE), &blocks).context("writing the block volume")?;
+    volumes::vtoc_volume(dir, VTOC_FILE)?;
     Ok(())
 }
 
@@ -432,7 +468,8 @@ fn end_marker(line: &str) -> Option<usize> {
     .min()
 }
 
-/// Lines from the one after the echoed `restart` command on.
+/// Lines from the one after the echoed start command (`restart`, or `ipl`
+/// for an IPL) on.
 fn after_restart(text: &str) -> Option<impl Iterator<Item = &str>> {
     let text = text.strip_suffix('\n').unwrap_or(text);
     let mut lines = text.split('\n').map(|l| l.trim_end_matches('\r'));
@@ -440,7 +477,7 @@ fn after_restart(text: &str) -> Option<impl Iterator<Item = &str>> {
     for l in lines.by_ref() {
         if l.starts_with("HHCPN008I") {
             script_started = true;
-        } else if script_started && l.trim() == "restart" {
+        } else if script_started && (l.trim() == "restart" || l.trim().starts_with("ipl ")) {
             return Some(lines);
         }
     }

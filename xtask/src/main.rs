@@ -18,6 +18,7 @@ mod qemu;
 mod setup;
 mod soak;
 mod test;
+mod volumes;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
@@ -42,6 +43,10 @@ enum Command {
         /// to show that the harness reports both by name.
         #[arg(long)]
         self_check: bool,
+        /// Only run these guest programs (binaries of `tests/guest`), on
+        /// each emulator they are for; skips the checks and host tests.
+        #[arg(long = "guest", value_name = "PROGRAM")]
+        guests: Vec<String>,
     },
     /// Install the apt packages and toolchain pieces the other commands need.
     Setup,
@@ -94,9 +99,9 @@ fn run(cli: Cli) -> Result<()> {
             setup::ensure_tools()?;
             programs::run_example(&root)
         }
-        Command::Test { self_check } => {
+        Command::Test { self_check, guests } => {
             setup::ensure_tools()?;
-            test::run(&root, self_check)
+            test::run(&root, self_check, &guests)
         }
         Command::Setup => setup::ensure_tools(),
         Command::Fuzz { execs, seed } => fuzz::run(&root, execs, seed),

@@ -41,6 +41,9 @@ pub struct Program {
     /// What the program must leave on the Hercules 1403 printer, checked as
     /// one more test (`PROGRAM/printer_output`).
     pub printer: Option<&'static str>,
+    /// Hercules IPLs it from a bootable 3390 at 0120
+    /// (`volumes::ipl_volume`) instead of loading it into storage.
+    pub ipl: bool,
 }
 
 /// Every guest test program.
@@ -51,6 +54,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "css_qemu",
@@ -58,6 +62,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "instructions_qemu",
@@ -65,6 +70,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "hotplug_qemu",
@@ -72,6 +78,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "css_hercules",
@@ -79,6 +86,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: Some("S390-CIO PRINTER TEST LINE\n"),
+        ipl: false,
     },
     Program {
         bin: "instructions_hercules",
@@ -86,6 +94,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "driver",
@@ -93,6 +102,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "unsolicited_hercules",
@@ -100,6 +110,23 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
+    },
+    Program {
+        bin: "unit_record_hercules",
+        worlds: &[World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        // Hercules' 1403 file: a newline per line spaced, CR and form
+        // feed for a skip to channel 1.
+        printer: Some(concat!(
+            "S390-CIO PRINTER LINE 1\n",
+            "S390-CIO PRINTER LINE 2\n\n",
+            "\n",
+            "S390-CIO PRINTER LINE 3\r\x0c",
+            "S390-CIO PRINTER PAGE 2\n",
+        )),
+        ipl: false,
     },
     Program {
         bin: "fidelity",
@@ -107,6 +134,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "virtio_qemu",
@@ -114,6 +142,23 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(30),
         printer: None,
+        ipl: false,
+    },
+    Program {
+        bin: "eckd_hercules",
+        worlds: &[World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(60),
+        printer: None,
+        ipl: false,
+    },
+    Program {
+        bin: "ipl_stage2",
+        worlds: &[World::Hercules],
+        self_check: false,
+        timeout: Duration::from_secs(30),
+        printer: None,
+        ipl: true,
     },
     Program {
         bin: "virtio_workloads_qemu",
@@ -121,6 +166,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: false,
         timeout: Duration::from_secs(60),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "selfcheck",
@@ -128,6 +174,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: true,
         timeout: Duration::from_secs(5),
         printer: None,
+        ipl: false,
     },
     Program {
         bin: "selfcheck_crash",
@@ -135,6 +182,7 @@ pub const PROGRAMS: &[Program] = &[
         self_check: true,
         timeout: Duration::from_secs(10),
         printer: None,
+        ipl: false,
     },
 ];
 

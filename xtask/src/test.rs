@@ -3,10 +3,11 @@
 
 use crate::cross;
 use crate::fidelity;
-use crate::guest::{self, TestOutcome};
+use crate::guest::{self, GuestImage, TestOutcome};
 use crate::hercules;
 use crate::programs::{self, World, PROGRAMS};
 use crate::qemu;
+use crate::volumes;
 use anyhow::{bail, Context, Result};
 use std::path::Path;
 use std::process::Command;
@@ -55,28 +56,39 @@ const TARGET_PACKAGES: &[&str] = &[
     "enumerate",
 ];
 
-/// Runs everything; fails if anything failed.
-pub fn run(root: &Path, self_check: bool) -> Result<()> {
+/// Runs everything, or only the guest programs named in `guests`; fails
+/// if anything failed.
+pub fn run(root: &Path, self_check: bool, guests: &[String]) -> Result<()> {
     let started = Instant::now();
     let mut total = Counts::default();
 
-    let checks = run_checks(root);
-    report("checks", checks);
-    total.add(checks);
+    if let Some(unknown) = guests
+        .iter()
+        .find(|name| !PROGRAMS.iter().any(|p| p.bin == name.as_str()))
+    {
+        bail!("no guest program {unknown} (see xtask/src/programs.rs)");
+    }
+    if guests.is_empty() {
+        let checks = run_checks(root);
+        report("checks", checks);
+        total.add(checks);
 
-    let host = run_host_tests(root);
-    report("host", host);
-    total.add(host);
+        let host = run_host_tests(root);
+        report("host", host);
+        total.add(host);
+    }
 
     for world in [World::Qemu, World::Hercules] {
-        let counts = run_guest_suite(root, world, self_check);
+        let counts = run_guest_suite(root, world, self_check, guests);
         report(world.suite(), counts);
         total.add(counts);
     }
 
-    match fidelity::agreement_table(root) {
-        Ok(table) => print!("{table}"),
-        Err(error) => println!("xtask: no fidelity table: {error:#}"),
+    if guests.is_empty() {
+        match fidelity::agreement_table(root) {
+            Ok(table) => print!("{table}"),
+            Err(error) => println!("xtask: no fidelity table: {error:#}"),
+        }
     }
 
     println!(
@@ -219,14 +231,16 @@ fn parse_libtest_result(rest: &str) -> Counts {
     counts
 }
 
-/// Builds and runs every program of `world`, printing a line per test.
-fn run_guest_suite(root: &Path, world: World, self_check: bool) -> Counts {
+/// Builds and runs every program of `world` (or those named in `only`),
+/// printing a line per test.
+fn run_guest_suite(root: &Path, world: World, self_check: bool, only: &[String]) -> Counts {
     println!("xtask: {} guest suite", world.suite());
     let mut counts = Counts::default();
-    for program in PROGRAMS
-        .iter()
-        .filter(|p| p.worlds.contains(&world) && (self_check || !p.self_check))
-    {
+    for program in PROGRAMS.iter().filter(|p| {
+        p.worlds.contains(&world)
+            && (self_check || !p.self_check)
+            && (only.is_empty() || only.iter().any(|name| name == p.bin))
+    }) {
         let outcomes = match run_program(root, world, program) {
             Ok(outcomes) => outcomes,
             Err(error) => vec![TestOutcome {
@@ -265,7 +279,14 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
         }
         World::Hercules => {
             let dir = cross::work_dir(root, &format!("hercules/{}", program.bin))?;
-            let run = hercules::run(&image, &dir, program.timeout)
+            let boot_volume;
+            let boot = if program.ipl {
+                boot_volume = ipl_volume(&image, &dir)?;
+                hercules::Boot::Ipl(&boot_volume)
+            } else {
+                hercules::Boot::Restart(&image)
+            };
+            let run = hercules::run(boot, &dir, program.timeout)
                 .with_context(|| format!("running {} under Hercules", program.bin))?;
             if let Some(expected) = program.printer {
                 let printed = hercules::printer_output(&dir)?;
@@ -289,6 +310,13 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
             println!("    | {line}");
         }
     }
+    // Measurements the guest made (`measure NAME: VALUE`), shown as
+    // `NAME: VALUE`; never checked.
+    for line in &run.console {
+        if let Some(measurement) = line.strip_prefix("measure ") {
+            println!("  {measurement}");
+        }
+    }
     let mut outcomes = guest::outcomes(program.bin, &run, program.timeout);
     if program.bin == "fidelity" {
         outcomes.extend(fidelity::outcomes(root, world, &run));
@@ -296,6 +324,20 @@ fn run_program(root: &Path, world: World, program: &programs::Program) -> Result
     outcomes.extend(printer_outcome);
     Ok(outcomes)
 }
+
+/// A bootable 3390 in `dir` whose IPL loads `image` (see
+/// `volumes::ipl_volume`).
+fn ipl_volume(image: &GuestImage, dir: &Path) -> Result<std::path::PathBuf> {
+    let bin =
+        std::fs::read(&image.bin).with_context(|| format!("reading {}", image.bin.display()))?;
+    let load = u32::try_from(image.load_address).context("load address above 4 GiB")?;
+    let entry = u32::try_from(image.entry).context("entry above 4 GiB")?;
+    volumes::ipl_volume(dir, IPL_VOLUME, &bin, load, entry)?;
+    Ok(dir.join(IPL_VOLUME))
+}
+
+/// The bootable volume's file name in the run directory.
+const IPL_VOLUME: &str = "ipl.3390";
 
 #[cfg(test)]
 mod tests {

@@ -5,9 +5,11 @@
 pub mod virtio;
 
 use s390_cio::css::ChannelSubsystem;
+use s390_cio::driver::Clock;
 use s390_cio::instructions::{StartResult, TestSubchannelResult};
 use s390_cio::structures::{Irb, Isc, Orb, Schib, SenseId, SubchannelId};
 use s390_cio_sim::{ScriptedDevice, Simulator};
+use std::cell::Cell;
 
 /// Where the tests put their channel programs.
 pub const PROGRAM: u32 = 0x1000;
@@ -69,4 +71,29 @@ pub fn finish(sim: &Simulator, id: SubchannelId) -> Irb {
         sim.trace()
     );
     irb
+}
+
+/// Simulated time: each reading steps the simulator once and counts as one
+/// microsecond, so the channel advances while the driver polls.
+pub struct SimClock<'a> {
+    sim: &'a Simulator,
+    now: Cell<u64>,
+}
+
+impl<'a> SimClock<'a> {
+    /// A clock at 0 that steps `sim`.
+    pub fn new(sim: &'a Simulator) -> Self {
+        SimClock {
+            sim,
+            now: Cell::new(0),
+        }
+    }
+}
+
+impl Clock for SimClock<'_> {
+    fn now_us(&self) -> u64 {
+        self.sim.step();
+        self.now.set(self.now.get() + 1);
+        self.now.get()
+    }
 }

@@ -1,13 +1,14 @@
 //! The virtio-blk world of the tests: the simulator's model behind the
 //! crate's virtio driver, with a clock and a DIAGNOSE 0x500 stand-in.
 
+use super::SimClock;
 use s390_cio::devices::virtio::blk::{
     BlkError, DataBuffer, RequestError, RequestStorage, Token, VirtioBlk,
 };
 use s390_cio::devices::virtio::ccw::{ControlArea, Transport};
 use s390_cio::devices::virtio::queue::QueueStorage;
 use s390_cio::devices::virtio::Notify;
-use s390_cio::driver::{Clock, Subchannel};
+use s390_cio::driver::Subchannel;
 use s390_cio::structures::SubchannelId;
 use s390_cio_sim::virtio_blk as model;
 use s390_cio_sim::Simulator;
@@ -23,20 +24,6 @@ pub const REQUESTS: u32 = 0x18000;
 pub const BUFFERS: u32 = 0x20000;
 /// Sectors of the test disk.
 pub const SECTORS: u32 = 128;
-
-/// Simulated time: each reading steps the simulator once.
-pub struct SimClock<'a> {
-    sim: &'a Simulator,
-    now: Cell<u64>,
-}
-
-impl Clock for SimClock<'_> {
-    fn now_us(&self) -> u64 {
-        self.sim.step();
-        self.now.set(self.now.get() + 1);
-        self.now.get()
-    }
-}
 
 /// DIAGNOSE 0x500 as the simulator would route it: the model's `notify`
 /// with the simulator's storage, and the indicator interruption QEMU
@@ -139,10 +126,7 @@ pub fn blk<'a>(
 }
 
 pub fn clock(sim: &Simulator) -> SimClock<'_> {
-    SimClock {
-        sim,
-        now: Cell::new(0),
-    }
+    SimClock::new(sim)
 }
 
 pub fn buffer(n: u32, len: u32) -> DataBuffer {

@@ -32,7 +32,7 @@
 use super::{features, status};
 use crate::css::ChannelSubsystem;
 use crate::driver::{Clock, IoError, Subchannel};
-use crate::memory::ChannelMemory;
+use crate::memory::{is_channel_area, ChannelMemory};
 use crate::structures::{Ccw1, CcwFlags, Orb, SubchannelId};
 use core::fmt;
 
@@ -86,7 +86,7 @@ impl ControlArea {
     /// An area at `address`; `None` unless it is doubleword aligned and
     /// ends below 2 GiB.
     pub const fn new(address: u32) -> Option<Self> {
-        if address.is_multiple_of(8) && address <= 0x8000_0000 - Self::SIZE as u32 {
+        if is_channel_area(address, Self::SIZE, 8) {
             Some(ControlArea { address })
         } else {
             None

@@ -33,7 +33,7 @@
 //! is intercepted by the hypervisor, which sees every store before it.
 
 use super::ccw::QueueAddresses;
-use crate::memory::ChannelMemory;
+use crate::memory::{is_channel_area, ChannelMemory};
 use core::fmt;
 use core::sync::atomic::{compiler_fence, Ordering};
 
@@ -83,10 +83,10 @@ impl QueueStorage {
     /// `address` is 16-byte aligned, `capacity` a power of two of at most
     /// 32768, and the storage ends below 2 GiB.
     pub const fn new(address: u32, capacity: u16) -> Option<Self> {
-        if !address.is_multiple_of(16) || !capacity.is_power_of_two() || capacity > 0x8000 {
+        if !capacity.is_power_of_two() || capacity > 0x8000 {
             return None;
         }
-        if address as u64 + Self::size(capacity) as u64 > 0x8000_0000 {
+        if !is_channel_area(address, Self::size(capacity), 16) {
             return None;
         }
         Some(QueueStorage { address, capacity })

@@ -11,10 +11,13 @@
 //! the characters a 3215 console loses), so a guest's console and the
 //! simulator's expected files (`expected/*.txt`) compare line by line.
 //!
-//! Two device families: [`Family::Virtio`] (a virtio-blk-ccw disk: QEMU, and
-//! the simulator's `VirtioBlk`) and [`Family::Eckd`] (a 3390 behind a 3990:
-//! Hercules, and the simulator's `Eckd3390` laid out like `dasdinit`'s
-//! track 0).
+//! Three device families: [`Family::Virtio`] (a virtio-blk-ccw disk: QEMU,
+//! and the simulator's `VirtioBlk`), [`Family::Eckd`] (a 3390 behind a
+//! 3990: Hercules, and the simulator's `Eckd3390` laid out like
+//! `dasdinit`'s track 0) and [`Family::Console`] (a 3215 whose read waits
+//! for its operator: Hercules, and the simulator's `Console` awaiting its
+//! operator), the one device that keeps a channel program active long
+//! enough to halt it.
 #![no_std]
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
@@ -71,6 +74,10 @@ pub trait Bench {
     /// Lets the channel work a little (the simulator steps; a machine's
     /// channel works by itself).
     fn advance(&self);
+
+    /// The operator enters a line at the device under test (the console
+    /// of [`Family::Console`]); other families never ask for it.
+    fn operator_input(&mut self);
 }
 
 /// A family of devices the scenarios are written for.
@@ -81,6 +88,8 @@ pub enum Family {
     /// A 3390 DASD behind a 3990 storage control, track 0 as `dasdinit`
     /// writes it: R1 `IPL1` (24 bytes), R2 `IPL2` (144), R3 `VOL1` (80).
     Eckd,
+    /// A 3215 console whose READ INQUIRY waits for the operator.
+    Console,
 }
 
 impl Family {
@@ -89,6 +98,7 @@ impl Family {
         match self {
             Family::Virtio => "virtio",
             Family::Eckd => "eckd",
+            Family::Console => "console",
         }
     }
 
@@ -97,10 +107,8 @@ impl Family {
     /// one channel program to the next: QEMU leaves the last residual
     /// count in the SCSW until a command stores a new one (SENSE does), so
     /// the incorrect-length scenarios come right before
-    /// [`Scenario::UnitCheck`]; the simulator's virtio model forgets the
-    /// virtio revision at CSCH (QEMU keeps it), so READ_FEAT comes before
-    /// [`Scenario::Clear`]; and on Hercules halt and clear come last (see
-    /// [`Scenario::Clear`]).
+    /// [`Scenario::UnitCheck`]; and on Hercules halt and clear come last
+    /// (see [`Scenario::Clear`]).
     pub const fn scenarios(self) -> &'static [Scenario] {
         match self {
             Family::Virtio => &[
@@ -130,6 +138,7 @@ impl Family {
                 Scenario::Halt,
                 Scenario::Clear,
             ],
+            Family::Console => &[Scenario::HaltActive],
         }
     }
 }
@@ -176,17 +185,23 @@ pub enum Scenario {
     /// without positioning (command reject).
     UnitCheck,
     /// HSCH of the suspended program of [`Scenario::Suspend`], then TSCH
-    /// and STSCH. The program is suspended rather than running because
-    /// neither emulator lets a guest meet an active one: QEMU runs a
-    /// channel program inside SSCH, and on Hercules a never-ending
-    /// program (NOOP, TIC back to it) hung the guest right after its SSCH
-    /// (measured: nothing more reached the console), and a finite one
-    /// leaves no window to aim an HSCH at reliably.
+    /// and STSCH. (For the halt of an active program see
+    /// [`Scenario::HaltActive`]: neither disk lets a guest meet an active
+    /// one. QEMU runs a channel program inside SSCH; on Hercules a
+    /// never-ending program, NOOP and TIC back to it, hung the guest right
+    /// after its SSCH, and a finite one leaves no window to aim an HSCH
+    /// at reliably.)
     Halt,
     /// CSCH of the same suspended program, then TSCH and STSCH. On
     /// Hercules it runs last, as the instructions tests found that a CSCH
     /// of a suspended program leaves the device busy for later MSCH.
     Clear,
+    /// Console only: HSCH of an active program, a READ INQUIRY (count 80,
+    /// SLI) waiting for the operator. STSCH once the subchannel and device
+    /// are active, HSCH, STSCH, then the operator enters a line (on a
+    /// device that ignored the halt signal that ends the read), then TSCH
+    /// and STSCH of the halt's status.
+    HaltActive,
 }
 
 impl Scenario {
@@ -205,6 +220,7 @@ impl Scenario {
             Scenario::UnitCheck => "unit_check",
             Scenario::Halt => "halt",
             Scenario::Clear => "clear",
+            Scenario::HaltActive => "halt_active",
         }
     }
 }
@@ -217,6 +233,12 @@ mod virtio {
     pub const READ_FEAT: u8 = 0x12;
     /// A command code virtio-ccw does not define.
     pub const INVALID: u8 = 0xF4;
+}
+
+/// 3215 command codes the scenarios use.
+mod console {
+    /// READ INQUIRY: the operator's next line.
+    pub const READ_INQUIRY: u8 = 0x0A;
 }
 
 /// 3990 command codes the scenarios use.
@@ -244,15 +266,25 @@ pub fn run<B: Bench>(bench: &mut B, family: Family, scenario: Scenario) -> Trace
         trace: Trace::new(),
     };
     match (family, scenario) {
+        (Family::Console, Scenario::HaltActive) => run.halt_active(),
+        // Not scenarios of these families (see `Family::scenarios`): an
+        // empty trace.
+        (Family::Console, _)
+        | (Family::Virtio, Scenario::Read)
+        | (Family::Virtio | Family::Eckd, Scenario::HaltActive) => {}
         (_, Scenario::SenseId) => run.sense_id(),
         (Family::Eckd, Scenario::Read) => run.eckd_read(),
-        // Not a virtio scenario (see `Family::scenarios`): an empty trace.
-        (Family::Virtio, Scenario::Read) => {}
         (Family::Virtio, Scenario::Chain) => run.virtio_chain(),
         (Family::Eckd, Scenario::Chain) => run.eckd_chain(),
         (_, Scenario::Tic) => run.tic(),
-        (_, Scenario::IncorrectLengthSli) => run.incorrect_length(family, true),
-        (_, Scenario::IncorrectLength) => run.incorrect_length(family, false),
+        (Family::Virtio, Scenario::IncorrectLengthSli) => {
+            run.incorrect_length(virtio::READ_FEAT, 8, true)
+        }
+        (Family::Virtio, Scenario::IncorrectLength) => {
+            run.incorrect_length(virtio::READ_FEAT, 8, false)
+        }
+        (Family::Eckd, Scenario::IncorrectLengthSli) => run.incorrect_length(eckd::RDC, 70, true),
+        (Family::Eckd, Scenario::IncorrectLength) => run.incorrect_length(eckd::RDC, 70, false),
         (_, Scenario::Pci) => run.pci(),
         (_, Scenario::Suspend) => run.suspend(),
         (_, Scenario::ProgramCheck) => run.program_check(),
@@ -497,20 +529,18 @@ impl<B: Bench> Run<'_, B> {
         self.start_and_finish();
     }
 
-    fn incorrect_length(&mut self, family: Family, sli: bool) {
+    /// `command` (a read) with a `count` longer than the device's data,
+    /// with or without SLI. The data area starts zeroed: READ_FEAT takes
+    /// its feature-word index (0) from it.
+    fn incorrect_length(&mut self, command: u8, count: u16, sli: bool) {
         self.clear_data();
+        self.bench.write(DATA, &[0; 8]);
         let flags = if sli {
             CcwFlags::SLI
         } else {
             CcwFlags::empty()
         };
-        let ccw = match family {
-            Family::Virtio => {
-                self.bench.write(DATA, &[0, 0, 0, 0, 0, 0, 0, 0]);
-                self.ccw(virtio::READ_FEAT, flags, 8, DATA)
-            }
-            Family::Eckd => self.ccw(eckd::RDC, flags, 70, DATA),
-        };
+        let ccw = self.ccw(command, flags, count, DATA);
         self.program(&[ccw]);
         self.start_and_finish();
         if sli {
@@ -590,6 +620,28 @@ impl<B: Bench> Run<'_, B> {
     fn end_suspended(&mut self, clear: bool) {
         self.start_suspended();
         self.end(clear);
+    }
+
+    /// HSCH of a READ INQUIRY waiting for the operator (see
+    /// [`Scenario::HaltActive`]).
+    fn halt_active(&mut self) {
+        self.clear_data();
+        let read = self.ccw(console::READ_INQUIRY, CcwFlags::SLI, 80, DATA);
+        self.program(&[read]);
+        let orb = self.orb();
+        self.ssch(&orb);
+        self.wait(|scsw| {
+            !scsw
+                .activity_control()
+                .contains(ActivityControl::SUBCHANNEL_ACTIVE.union(ActivityControl::DEVICE_ACTIVE))
+        });
+        self.stsch();
+        self.hsch();
+        self.stsch();
+        self.bench.operator_input();
+        self.wait_status();
+        self.tsch();
+        self.stsch();
     }
 
     fn end(&mut self, clear: bool) {

@@ -7,6 +7,7 @@ pub mod virtio;
 
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;
+use s390_cio::driver::{Clock, TodClock};
 use s390_cio::instructions::TestSubchannelResult;
 use s390_cio::structures::{commands, Ccw1, CcwFlags, Irb, Isc, Orb, SubchannelId};
 use s390_cio_boot::testing::TestFailure;
@@ -44,10 +45,17 @@ impl NopProgram {
     }
 }
 
-/// Polls TSCH until status is pending; returns the IRB.
+/// How long [`wait_for_status`] polls: emulators finish in microseconds
+/// to milliseconds, but a loaded host may hold Hercules' device thread
+/// back, so the bound is time, not a number of polls.
+const STATUS_TIMEOUT_US: u64 = 5_000_000;
+
+/// Polls TSCH until status is pending (for up to [`STATUS_TIMEOUT_US`] of
+/// TOD time); returns the IRB.
 pub fn wait_for_status(id: SubchannelId) -> Result<Irb, TestFailure> {
     let mut irb = Irb::default();
-    for _ in 0..100_000 {
+    let deadline = TodClock.now_us() + STATUS_TIMEOUT_US;
+    while TodClock.now_us() < deadline {
         match Cpu.test_subchannel(id, &mut irb) {
             TestSubchannelResult::StatusWasPending => return Ok(irb),
             TestSubchannelResult::NoStatusPending => {}

@@ -45,7 +45,7 @@ use super::queue::{Descriptor, QueueError, QueueStorage, SplitQueue, DESC_F_NEXT
 use super::{features, Notify};
 use crate::css::ChannelSubsystem;
 use crate::driver::Clock;
-use crate::memory::ChannelMemory;
+use crate::memory::{is_channel_area, ChannelMemory};
 use core::fmt;
 
 /// Most requests in flight at once.
@@ -101,7 +101,7 @@ impl RequestStorage {
     /// Storage at `address`; `None` unless it is 16-byte aligned and ends
     /// below 2 GiB.
     pub const fn new(address: u32) -> Option<Self> {
-        if address.is_multiple_of(16) && address as u64 + Self::SIZE as u64 <= 0x8000_0000 {
+        if is_channel_area(address, Self::SIZE, 16) {
             Some(RequestStorage { address })
         } else {
             None
@@ -134,7 +134,7 @@ impl DataBuffer {
     /// `len` bytes at `address`; `None` if empty or not ending below
     /// 2 GiB.
     pub const fn new(address: u32, len: u32) -> Option<Self> {
-        if len > 0 && address as u64 + len as u64 <= 0x8000_0000 {
+        if len > 0 && is_channel_area(address, len as usize, 1) {
             Some(DataBuffer { address, len })
         } else {
             None

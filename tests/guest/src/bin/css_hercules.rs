@@ -1,20 +1,21 @@
 //! Channel-subsystem guest tests on Hercules: the configuration in
 //! `tests/hercules/hercules.cnf.in` defines a 3215 console at 0009, a 3505
 //! reader at 000C (deck made by xtask), a 1403 printer at 000E (its output is
-//! checked by xtask) and a 3390 DASD at 0120, in that subchannel order.
+//! checked by xtask) and 3390 DASDs at 0120, 0121, 0122 and 0123, in that
+//! subchannel order.
 #![no_std]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
 
 use guest_tests::{nop_program, subchannel_of, wait_for_status, OneCcw};
 use s390_cio::css::{ChannelSubsystem, Cpu};
+use s390_cio::devices::ebcdic;
 use s390_cio::discovery;
 use s390_cio::driver;
 use s390_cio::instructions::{
     ClearResult, HaltResult, StartResult, StoreResult, TestSubchannelResult,
 };
 use s390_cio::structures::{CcwFlags, Irb, Schib, SubchannelId, SubchannelType};
-use s390_cio_boot::ebcdic;
 use s390_cio_boot::testing::TestResult;
 use s390_cio_boot::{check, check_eq, guest_tests};
 
@@ -22,11 +23,25 @@ const CONSOLE: u16 = 0x0009;
 const READER: u16 = 0x000c;
 const PRINTER: u16 = 0x000e;
 const DASD: u16 = 0x0120;
+const SECOND_CONSOLE: u16 = 0x001f;
+/// Every device of `tests/hercules/hercules.cnf.in`, in definition order
+/// (= subchannel number order): the ECKD driver's three volumes come
+/// after 0120.
+const DEVICES: [u16; 8] = [
+    CONSOLE,
+    READER,
+    PRINTER,
+    DASD,
+    0x0121,
+    0x0122,
+    0x0123,
+    SECOND_CONSOLE,
+];
 
 /// STSCH finds every configured device, in definition order, with the PMCW
 /// Hercules sets (one path, 0x80).
 fn stsch_finds_configured_devices() -> TestResult {
-    for (number, devno) in [CONSOLE, READER, PRINTER, DASD].into_iter().enumerate() {
+    for (number, devno) in DEVICES.into_iter().enumerate() {
         let found = discovery::find_device(&Cpu, 0, devno);
         check!(found.is_some(), "device {:04x} not found", devno);
         let (id, schib) = found.unwrap();
@@ -50,6 +65,7 @@ fn sense_id_identifies_devices() -> TestResult {
         (READER, 0x2821, 0x01, 0x3505, 0x01),
         (PRINTER, 0x2821, 0x01, 0x1403, 0x01),
         (DASD, 0x3990, 0xc2, 0x3390, 0x02),
+        (SECOND_CONSOLE, 0x3215, 0x00, 0x3215, 0x00),
     ] {
         let id = subchannel_of(devno)?;
         let identity = discovery::sense_id(&Cpu, id);
@@ -86,7 +102,7 @@ fn sense_id_identifies_devices() -> TestResult {
 /// SSCH on a subchannel that was never enabled: cc 3 (Hercules starts with
 /// every subchannel disabled when there is no IPL).
 fn ssch_cc3_on_disabled_subchannel() -> TestResult {
-    let first_unused = SubchannelId::new(0, 4).unwrap();
+    let first_unused = SubchannelId::new(0, DEVICES.len() as u16).unwrap();
     let mut schib = Schib::default();
     check_eq!(
         Cpu.store_subchannel(first_unused, &mut schib),

@@ -1,9 +1,11 @@
 //! The fidelity scenarios (`tests/fidelity`) on this machine: on QEMU the
 //! virtio family against the virtio-blk disk at 0100, on Hercules the eckd
-//! family against the 3390 at 0120. Each trace line is printed as
-//! `fidelity SCENARIO: LINE`; `cargo xtask test` compares them with the
-//! simulator's traces (`xtask/src/fidelity.rs`). The one guest test fails
-//! only if neither device is there.
+//! family against the 3390 at 0120 and the console family against the
+//! second 3215 at 001F (the first, 0009, prints this program's output).
+//! Each trace line is printed as `fidelity SCENARIO: LINE`; `cargo xtask
+//! test` compares them with the simulator's traces
+//! (`xtask/src/fidelity.rs`). The one guest test fails only if none of
+//! the devices is there.
 #![no_std]
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![no_main]
@@ -14,6 +16,7 @@ use fidelity_scenarios::{Bench, Family, AREA_LEN};
 use guest_tests::subchannel_of;
 use s390_cio::css::Cpu;
 use s390_cio::discovery;
+use s390_cio::driver::{Clock, TodClock};
 use s390_cio::structures::SubchannelId;
 use s390_cio_boot::testing::{TestFailure, TestResult};
 use s390_cio_boot::{guest_tests, println};
@@ -22,6 +25,12 @@ use s390_cio_boot::{guest_tests, println};
 const VIRTIO_DEVNO: u16 = 0x0100;
 /// The 3390 of the Hercules configuration.
 const ECKD_DEVNO: u16 = 0x0120;
+/// The second 3215 of the Hercules configuration; its operator's input
+/// comes from a hao rule (`xtask/src/hercules.rs`).
+const CONSOLE_DEVNO: u16 = 0x001F;
+
+/// How long one `advance` of the bench waits, in microseconds.
+const ADVANCE_US: u64 = 10;
 
 /// The scenarios' scratch area: CCWs, parameters and data.
 #[repr(C, align(8))]
@@ -77,31 +86,50 @@ impl Bench for Machine {
         }
     }
 
+    /// Lets [`ADVANCE_US`] of TOD time pass, so the scenarios' poll limit
+    /// is time (about 2 s), not a number of polls that a loaded host's
+    /// Hercules device thread may outlast.
     fn advance(&self) {
-        core::hint::spin_loop();
+        let until = TodClock.now_us() + ADVANCE_US;
+        while TodClock.now_us() < until {
+            core::hint::spin_loop();
+        }
+    }
+
+    fn operator_input(&mut self) {
+        println!("xtask-herc: reply {CONSOLE_DEVNO:04X}");
     }
 }
 
-/// Runs the family whose device this machine has and prints its traces.
+/// Runs each family whose device this machine has and prints its traces.
 fn scenarios() -> TestResult {
-    let (family, devno) = if discovery::find_device(&Cpu, 0, VIRTIO_DEVNO).is_some() {
-        (Family::Virtio, VIRTIO_DEVNO)
-    } else if discovery::find_device(&Cpu, 0, ECKD_DEVNO).is_some() {
-        (Family::Eckd, ECKD_DEVNO)
-    } else {
-        return Err(TestFailure::new(format_args!(
-            "neither {VIRTIO_DEVNO:04x} nor {ECKD_DEVNO:04x} is here"
-        )));
-    };
-    let mut machine = Machine {
-        id: subchannel_of(devno)?,
-    };
-    println!("fidelity family {}", family.name());
-    for &scenario in family.scenarios() {
-        let trace = fidelity_scenarios::run(&mut machine, family, scenario);
-        trace.for_each_line(|line| println!("fidelity {}: {}", scenario.name(), line));
+    let families = [
+        (Family::Virtio, VIRTIO_DEVNO),
+        (Family::Eckd, ECKD_DEVNO),
+        (Family::Console, CONSOLE_DEVNO),
+    ];
+    let mut ran = false;
+    for (family, devno) in families {
+        if discovery::find_device(&Cpu, 0, devno).is_none() {
+            continue;
+        }
+        let mut machine = Machine {
+            id: subchannel_of(devno)?,
+        };
+        println!("fidelity family {}", family.name());
+        for &scenario in family.scenarios() {
+            let trace = fidelity_scenarios::run(&mut machine, family, scenario);
+            trace.for_each_line(|line| println!("fidelity {}: {}", scenario.name(), line));
+        }
+        ran = true;
     }
-    Ok(())
+    if ran {
+        Ok(())
+    } else {
+        Err(TestFailure::new(format_args!(
+            "none of {VIRTIO_DEVNO:04x}, {ECKD_DEVNO:04x}, {CONSOLE_DEVNO:04x} is here"
+        )))
+    }
 }
 
 guest_tests![scenarios];

@@ -17,6 +17,7 @@ use guest_tests::instructions::{
 };
 use guest_tests::{nop_program, subchannel_of, wait_for_status};
 use s390_cio::css::{ChannelSubsystem, Cpu};
+use s390_cio::discovery;
 use s390_cio::instructions::{CancelResult, ClearResult, HaltResult, ModifyResult, StartResult};
 use s390_cio::structures::{
     ActivityControl, DeviceStatus, ErrorRecoveryCode, FunctionControl, ReportingSource,
@@ -26,13 +27,22 @@ use s390_cio_boot::testing::TestResult;
 use s390_cio_boot::{check, check_eq, guest_tests};
 
 const DASD: u16 = 0x0120;
+/// The devices defined after 0120: the ECKD driver's volumes and the
+/// second console.
+const LATER_DEVICES: [u16; 4] = [0x0121, 0x0122, 0x0123, 0x001F];
 
-/// Hercules, for the shared tests: every test uses the 3390, the last
-/// device; status comes from device threads, so the tests poll.
+/// Hercules, for the shared tests: every test uses the 3390 at 0120;
+/// status comes from device threads, so the tests poll.
 static WORLD: World = World {
     device: DASD,
     second_device: DASD,
-    devices: &[DASD],
+    devices: &[
+        DASD,
+        LATER_DEVICES[0],
+        LATER_DEVICES[1],
+        LATER_DEVICES[2],
+        LATER_DEVICES[3],
+    ],
     // How often STSCH or TSCH is polled for a device thread's status.
     polls: 1_000_000,
     asynchronous: true,
@@ -365,10 +375,12 @@ fn tpi_cc0_then_cc1() -> TestResult {
 
 /// STCRW cc 0 for the channel reports Hercules queues at start-up: one
 /// per subchannel (subchannel source, ancillary report, "installed
-/// parameters initialized", RSID = subchannel number 0-3, in order, not
+/// parameters initialized", RSID = the subchannel number, in order, not
 /// chained); then cc 1 when none is left.
 fn stcrw_cc0_for_each_subchannel_at_boot_then_cc1() -> TestResult {
-    for number in 0..4u16 {
+    let subchannels = discovery::enumerate(&Cpu, 0).count() as u16;
+    check!(subchannels > 0, "no subchannels");
+    for number in 0..subchannels {
         let crw = Cpu.store_channel_report_word();
         check!(crw.is_some(), "no report for subchannel {}", number);
         let crw = crw.unwrap_or_default();
@@ -398,7 +410,8 @@ fn stcrw_cc0_for_each_subchannel_at_boot_then_cc1() -> TestResult {
     let extra = Cpu.store_channel_report_word();
     check!(
         extra.is_none(),
-        "a fifth report {:08x}",
+        "a report beyond the {} subchannels: {:08x}",
+        subchannels,
         extra.unwrap_or_default().raw()
     );
     Ok(())
