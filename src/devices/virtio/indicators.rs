@@ -109,3 +109,82 @@ pub fn is_indicator_status(irb: &Irb) -> bool {
             == StatusControl::ALERT
         && !(device.attention() || device.unit_check() || device.unit_exception())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::structures::Scsw;
+    use core::cell::RefCell;
+
+    fn irb(words: [u32; 3]) -> Irb {
+        Irb {
+            scsw: Scsw::from_words(words),
+            ..Irb::default()
+        }
+    }
+
+    #[test]
+    fn qemus_indicator_status_is_recognised() {
+        // Measured on QEMU 7.2 after a completion with SET_IND.
+        assert!(is_indicator_status(&irb([
+            0x0080_0011,
+            0x0003_2408,
+            0x0c00_0000
+        ])));
+        // Without the last request's device status, as the simulator has it.
+        assert!(is_indicator_status(&irb([0x0080_0011, 0, 0])));
+    }
+
+    #[test]
+    fn attention_and_request_status_are_not_indicator_status() {
+        // An attention: alert status without a function, but the device's.
+        assert!(!is_indicator_status(&irb([0x0080_0011, 0, 0x8000_0000])));
+        // A unit check or unit exception the same way.
+        assert!(!is_indicator_status(&irb([0x0080_0011, 0, 0x0200_0000])));
+        assert!(!is_indicator_status(&irb([0x0080_0011, 0, 0x0100_0000])));
+        // A request's end: start function, primary and secondary status.
+        assert!(!is_indicator_status(&irb([0x0080_4007, 0, 0x0c00_0000])));
+        // A halt's status: halt function.
+        assert!(!is_indicator_status(&irb([0x0080_2001, 0, 0])));
+        // Alert with primary status and no function (an unsolicited end).
+        assert!(!is_indicator_status(&irb([0x0080_0015, 0, 0x0c00_0000])));
+    }
+
+    /// Storage of 32 bytes at address 0x100.
+    struct Small(RefCell<[u8; 32]>);
+
+    impl ChannelMemory for Small {
+        fn write(&self, address: u32, data: &[u8]) {
+            let at = (address - 0x100) as usize;
+            self.0.borrow_mut()[at..at + data.len()].copy_from_slice(data);
+        }
+        fn read(&self, address: u32, out: &mut [u8]) {
+            let at = (address - 0x100) as usize;
+            out.copy_from_slice(&self.0.borrow()[at..at + out.len()]);
+        }
+    }
+
+    #[test]
+    fn the_bits_are_big_endian_doublewords_taken_once() {
+        let memory = Small(RefCell::new([0; 32]));
+        let area = IndicatorArea::new(0x100).unwrap();
+        // Queue 0's bit as QEMU stores it (`1 << 0` of a big-endian
+        // doubleword) and queue 9's; bit 0 of the configuration indicator.
+        memory.write(0x100, &((1u64 << 9) | 1).to_be_bytes());
+        memory.write(0x108, &1u64.to_be_bytes());
+        assert_eq!(area.take_queue_bits(&memory), (1 << 9) | 1);
+        assert_eq!(area.take_queue_bits(&memory), 0);
+        assert!(area.take_config_change(&memory));
+        assert!(!area.take_config_change(&memory));
+    }
+
+    #[test]
+    fn an_area_is_doubleword_aligned_below_2_gib() {
+        assert!(IndicatorArea::new(0x104).is_none());
+        assert!(IndicatorArea::new(0x7fff_fff8).is_none());
+        assert_eq!(
+            IndicatorArea::new(0x7fff_fff0).map(IndicatorArea::config_indicator),
+            Some(0x7fff_fff8)
+        );
+    }
+}
