@@ -668,6 +668,24 @@ impl State {
         self.make_pending(id, StatusControl::empty());
     }
 
+    /// QEMU's `css_conditional_io_interrupt`: an enabled subchannel that
+    /// is not status pending becomes status pending with alert status, the
+    /// rest of its SCSW (device status, CCW address) left as the last
+    /// request ended. Skipped while a function is in progress, which QEMU
+    /// never sees for virtio-ccw (it runs those programs within SSCH).
+    fn conditional_interruption(&mut self, id: SubchannelId) {
+        let Some(sub) = self.sub(id) else { return };
+        if !sub.operational() || sub.status_pending() || !sub.scsw.function_control().is_empty() {
+            return;
+        }
+        let status = sub.scsw.device_status();
+        self.log(Event::Unsolicited {
+            subchannel: id,
+            status,
+        });
+        self.make_pending(id, StatusControl::ALERT);
+    }
+
     fn present_unsolicited(&mut self, id: SubchannelId) {
         let Some(sub) = self.sub(id) else { return };
         let Some(status) = sub.stacked.pop_front() else {
@@ -896,6 +914,14 @@ impl Simulator {
         if self.synchronous {
             self.run_until_idle();
         }
+    }
+
+    /// A device signals through an indicator (virtio-ccw): the subchannel
+    /// becomes status pending with alert status unless it is status
+    /// pending already, as QEMU's `css_conditional_io_interrupt` does.
+    pub fn conditional_io_interruption(&self, id: SubchannelId) {
+        self.state.borrow_mut().conditional_interruption(id);
+        self.deliver();
     }
 
     /// Queues a channel report word for STCRW.

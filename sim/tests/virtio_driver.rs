@@ -4,139 +4,14 @@
 
 mod common;
 
+use common::virtio::*;
 use common::*;
-use s390_cio::devices::virtio::blk::{
-    BlkError, DataBuffer, RequestError, RequestStorage, Token, VirtioBlk, MAX_IN_FLIGHT,
-};
-use s390_cio::devices::virtio::ccw::{commands, ControlArea, Transport, TransportError};
-use s390_cio::devices::virtio::queue::{QueueError, QueueStorage};
-use s390_cio::devices::virtio::{features, status, Notify};
-use s390_cio::driver::Subchannel;
-use s390_cio::structures::SubchannelId;
+use s390_cio::devices::virtio::blk::{BlkError, RequestError, MAX_IN_FLIGHT};
+use s390_cio::devices::virtio::ccw::{commands, TransportError};
+use s390_cio::devices::virtio::queue::QueueError;
+use s390_cio::devices::virtio::{features, status};
 use s390_cio_sim::virtio_blk::{self as model, UsedRingFault};
-use s390_cio_sim::{Response, ScriptedDevice, Simulator};
-use std::cell::Cell;
-
-/// The transport's control area.
-const CONTROL: u32 = 0x3000;
-/// The queue's storage.
-const QUEUE: u32 = 0x10000;
-/// Request headers and status bytes.
-const REQUESTS: u32 = 0x18000;
-/// Data buffers, one 4 KiB page per request.
-const BUFFERS: u32 = 0x20000;
-/// Sectors of the test disk.
-const SECTORS: u32 = 128;
-
-/// DIAGNOSE 0x500 as the simulator would route it: the model's `notify`
-/// with the simulator's storage. While `held`, notifications only count,
-/// so requests pile up in flight until [`SimNotify::release`].
-struct SimNotify<'a> {
-    sim: &'a Simulator,
-    held: Cell<bool>,
-    pending: Cell<u32>,
-}
-
-impl<'a> SimNotify<'a> {
-    fn new(sim: &'a Simulator) -> Self {
-        SimNotify {
-            sim,
-            held: Cell::new(false),
-            pending: Cell::new(0),
-        }
-    }
-
-    fn deliver(&self, id: SubchannelId, queue: u16) -> i64 {
-        let mut memory = self.sim.memory().clone();
-        let notified = self
-            .sim
-            .with_device(id, |d: &mut model::VirtioBlk| d.notify(&mut memory, queue));
-        *self.sim.memory_mut() = memory;
-        match notified {
-            Some(_) => 0,
-            None => -22,
-        }
-    }
-
-    fn release(&self, id: SubchannelId) {
-        self.held.set(false);
-        self.deliver(id, 0);
-    }
-}
-
-impl Notify for &SimNotify<'_> {
-    fn notify(&self, id: SubchannelId, queue: u16, _cookie: i64) -> i64 {
-        if self.held.get() {
-            self.pending.set(self.pending.get() + 1);
-            return 0;
-        }
-        self.deliver(id, queue)
-    }
-}
-
-type Blk<'a> = VirtioBlk<'a, Simulator, Simulator, SimClock<'a>, &'a SimNotify<'a>>;
-
-/// A disk whose sector `n` is filled with byte `n`.
-fn patterned_disk() -> model::VirtioBlk {
-    let mut device = model::VirtioBlk::new(SECTORS);
-    for (n, sector) in device.disk_mut().chunks_mut(512).enumerate() {
-        sector.fill(n as u8);
-    }
-    device
-}
-
-fn transport<'a>(
-    sim: &'a Simulator,
-    clock: &'a SimClock<'a>,
-    id: SubchannelId,
-) -> Transport<'a, Simulator, Simulator, SimClock<'a>> {
-    let subchannel = Subchannel::new(sim, sim, id, 0x1000);
-    Transport::new(subchannel, sim, clock, ControlArea::new(CONTROL).unwrap())
-}
-
-fn blk<'a>(
-    sim: &'a Simulator,
-    clock: &'a SimClock<'a>,
-    notify: &'a SimNotify<'a>,
-    id: SubchannelId,
-    capacity: u16,
-) -> Result<Blk<'a>, BlkError> {
-    VirtioBlk::new(
-        transport(sim, clock, id),
-        notify,
-        QueueStorage::new(QUEUE, capacity).unwrap(),
-        RequestStorage::new(REQUESTS).unwrap(),
-    )
-}
-
-fn clock(sim: &Simulator) -> SimClock<'_> {
-    SimClock::new(sim)
-}
-
-fn buffer(n: u32, len: u32) -> DataBuffer {
-    DataBuffer::new(BUFFERS + n * 0x1000, len).unwrap()
-}
-
-fn bytes(sim: &Simulator, buffer: DataBuffer) -> Vec<u8> {
-    sim.memory()
-        .slice(buffer.address().into(), buffer.size() as usize)
-        .unwrap()
-        .to_vec()
-}
-
-fn device<R>(sim: &Simulator, id: SubchannelId, f: impl FnOnce(&mut model::VirtioBlk) -> R) -> R {
-    sim.with_device(id, f).unwrap()
-}
-
-/// Polls until a completion arrives.
-fn next_completion(drv: &mut Blk<'_>) -> (Token, Result<(), RequestError>) {
-    for _ in 0..1000 {
-        if let Some(done) = drv.poll_completion().unwrap() {
-            return done;
-        }
-    }
-    panic!("no completion");
-}
+use s390_cio_sim::{Response, ScriptedDevice};
 
 #[test]
 fn negotiation_reaches_driver_ok_with_version_1_and_the_features_implemented() {
@@ -459,4 +334,29 @@ fn a_fault_among_many_in_flight_leaves_earlier_completions_intact() {
     assert_eq!(second, Ok(()));
     assert_eq!(drv.poll_completion(), Err(BlkError::UnknownId(6)));
     assert_eq!(drv.poll_completion(), Err(BlkError::Broken));
+}
+
+#[test]
+fn read_status_gives_the_status_at_revision_2_and_is_rejected_at_revision_1() {
+    let (sim, id) = sim_with(patterned_disk());
+    let clock = clock(&sim);
+    let mut at_2 = transport(&sim, &clock, id);
+    at_2.set_revision(2).unwrap();
+    at_2.negotiate(features::VERSION_1).unwrap();
+    assert_eq!(
+        at_2.read_status(),
+        Ok(status::ACKNOWLEDGE | status::DRIVER | status::FEATURES_OK)
+    );
+
+    let (sim, id) = sim_with(patterned_disk());
+    let clock = self::clock(&sim);
+    let mut at_1 = transport(&sim, &clock, id);
+    at_1.negotiate(features::VERSION_1).unwrap();
+    assert!(matches!(
+        at_1.read_status(),
+        Err(TransportError::Command {
+            command: commands::READ_STATUS,
+            ..
+        })
+    ));
 }

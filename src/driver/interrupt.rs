@@ -133,7 +133,7 @@ fn take_waker<const N: usize>(
 }
 
 /// Removes element `index` of `deque`, keeping the order of the rest.
-fn remove_at<T, const N: usize>(deque: &mut Deque<T, N>, index: usize) -> Option<T> {
+pub(super) fn remove_at<T, const N: usize>(deque: &mut Deque<T, N>, index: usize) -> Option<T> {
     let mut kept = Deque::<T, N>::new();
     let mut removed = None;
     let mut i = 0;

@@ -280,6 +280,14 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory> Subchannel<'a, C, M> {
         self.unsolicited.pop_front()
     }
 
+    /// The oldest unsolicited status that `wanted` accepts, taken from the
+    /// queue; the others stay, in order (for a device driver that handles
+    /// one kind of unsolicited status and leaves the rest to its caller).
+    pub fn take_unsolicited_if(&mut self, wanted: impl Fn(&Irb) -> bool) -> Option<Irb> {
+        let position = self.unsolicited.iter().position(wanted)?;
+        interrupt::remove_at(&mut self.unsolicited, position)
+    }
+
     /// Unsolicited statuses dropped because the queue was full (the oldest
     /// go first).
     pub fn unsolicited_dropped(&self) -> u32 {

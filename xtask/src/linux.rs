@@ -46,6 +46,34 @@ pub struct LinuxParts {
     pub kernel_package: String,
 }
 
+impl LinuxParts {
+    /// The kernel module at `relative` (e.g. `drivers/block/virtio_blk.ko`,
+    /// uncompressed in Debian's package) under the unpacked kernel's
+    /// `lib/modules/VERSION/kernel/`.
+    pub fn module(&self, relative: &str) -> Result<PathBuf> {
+        let version = self
+            .kernel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("vmlinuz-"))
+            .with_context(|| format!("no version in {}", self.kernel.display()))?;
+        let unpacked = self
+            .kernel
+            .parent()
+            .and_then(Path::parent)
+            .with_context(|| format!("no tree above {}", self.kernel.display()))?;
+        let path = unpacked
+            .join("lib/modules")
+            .join(version)
+            .join("kernel")
+            .join(relative);
+        if !path.exists() {
+            bail!("{} is missing", path.display());
+        }
+        Ok(path)
+    }
+}
+
 /// The cache directory of [`fetch`].
 pub fn cache_dir(root: &Path) -> PathBuf {
     root.join("target/xtask/linux")
@@ -218,6 +246,12 @@ impl Initramfs {
         archive.entry("bin/sh", S_IFLNK | 0o777, (0, 0), b"busybox");
         archive.entry("init", S_IFREG | 0o755, (0, 0), init_script.as_bytes());
         Ok(archive)
+    }
+
+    /// Adds the regular file `name` (a path without a leading `/`, in a
+    /// directory the archive has) with `data`, mode 0644.
+    pub fn add_file(&mut self, name: &str, data: &[u8]) {
+        self.entry(name, S_IFREG | 0o644, (0, 0), data);
     }
 
     /// One `070701` header, the name and the data, each padded to 4 bytes.

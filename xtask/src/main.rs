@@ -4,6 +4,8 @@
 //! example in QEMU, `test` runs every check and test suite. Both first install
 //! whatever the machine is missing (see `setup`).
 
+mod bench;
+mod bench_blk;
 mod bench_boot;
 mod boot_disk;
 mod bootloader;
@@ -75,8 +77,10 @@ enum Command {
     /// Measure, side by side, and print `name: value` lines (never checked
     /// against a bound).
     Bench {
-        /// What to measure: `boot` (Linux boot time and the bootloader).
-        #[arg(default_value = "boot")]
+        /// What to measure: `boot` (Linux boot time and the bootloader),
+        /// `blk` (virtio-blk sequential reads, ours against Linux's), or
+        /// `all` of them.
+        #[arg(default_value = "all")]
         what: String,
     },
     /// Run the coverage-guided fuzzer (libFuzzer) over every decoder and
@@ -119,10 +123,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::ModelCheck => soak::model_check(&root),
         Command::Bench { what } => {
             setup::ensure_tools()?;
-            match what.as_str() {
-                "boot" => bench_boot::run(&root),
-                other => bail!("unknown benchmark {other:?} (known: boot)"),
-            }
+            bench::run(&root, &what)
         }
     }
 }

@@ -6,8 +6,10 @@
 //! other disabled wait exits 1 thanks to `-action panic=exit-failure`.
 //!
 //! A guest can ask the host to act on the machine from outside: a console
-//! line `xtask-qmp: device_del ID` makes the runner send that command over
-//! QEMU's QMP socket (hot-unplug, which raises channel reports in the guest).
+//! line `xtask-qmp: device_del ID` or `xtask-qmp: block_resize DRIVE BYTES`
+//! makes the runner send that command over QEMU's QMP socket (hot-unplug,
+//! which raises channel reports in the guest; a disk resize, which a
+//! virtio-blk device signals as a configuration change).
 
 use crate::guest::{GuestExit, GuestImage, GuestRun};
 use anyhow::{bail, Context, Result};
@@ -104,12 +106,18 @@ fn exit_of(status: ExitStatus, stderr: &str) -> GuestExit {
     }
 }
 
-/// Sends one request (`device_del ID` is the only one) over QMP and waits
-/// for QEMU's answer.
+/// Sends one request (`device_del ID`, `block_resize DRIVE BYTES`) over
+/// QMP and waits for QEMU's answer.
 fn qmp_request(socket: &Path, request: &str) -> Result<()> {
     let command = match request.split_whitespace().collect::<Vec<_>>()[..] {
         ["device_del", id] => {
             format!(r#"{{"execute": "device_del", "arguments": {{"id": "{id}"}}}}"#)
+        }
+        ["block_resize", drive, bytes] => {
+            let bytes: u64 = bytes.parse().context("block_resize size")?;
+            format!(
+                r#"{{"execute": "block_resize", "arguments": {{"device": "{drive}", "size": {bytes}}}}}"#
+            )
         }
         _ => bail!("unknown request"),
     };

@@ -37,6 +37,8 @@ const HOST_PACKAGES: &[&str] = &[
     "--package",
     "fidelity-scenarios",
     "--package",
+    "disk-pattern",
+    "--package",
     "xtask",
 ];
 /// Packages built for s390x (clippy).
@@ -49,6 +51,8 @@ const TARGET_PACKAGES: &[&str] = &[
     "guest-tests",
     "--package",
     "fidelity-scenarios",
+    "--package",
+    "disk-pattern",
     "--package",
     "enumerate",
     "--package",

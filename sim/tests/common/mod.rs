@@ -2,6 +2,8 @@
 // Each test binary compiles this module and uses only part of it.
 #![allow(dead_code)]
 
+pub mod virtio;
+
 use s390_cio::css::ChannelSubsystem;
 use s390_cio::driver::Clock;
 use s390_cio::instructions::{StartResult, TestSubchannelResult};

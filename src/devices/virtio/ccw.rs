@@ -17,6 +17,9 @@
 //! | READ_VQ_CONF     | 0x32 | be16 queue index, be16 maximum size: 4 bytes |
 //! | SET_VQ           | 0x13 | be64 desc, be32 0, be16 index, be16 size, be64 avail, be64 used |
 //! | VDEV_RESET       | 0x33 | none                                         |
+//! | SET_IND          | 0x43 | be64 address of the queue indicators         |
+//! | SET_CONF_IND     | 0x53 | be64 address of the configuration indicator  |
+//! | READ_STATUS      | 0x72 | u8 device status (revision 2 or later)       |
 //!
 //! SET_VIRTIO_REV must be the first command: QEMU rejects every other
 //! command before it (and a device left without it would use legacy
@@ -49,6 +52,12 @@ pub mod commands {
     pub const WRITE_STATUS: u8 = 0x31;
     /// READ_VQ_CONF: a queue's maximum size.
     pub const READ_VQ_CONF: u8 = 0x32;
+    /// SET_IND: the address of the classic queue indicators.
+    pub const SET_IND: u8 = 0x43;
+    /// SET_CONF_IND: the address of the configuration-change indicator.
+    pub const SET_CONF_IND: u8 = 0x53;
+    /// READ_STATUS: the device status byte (revision 2 or later).
+    pub const READ_STATUS: u8 = 0x72;
     /// SET_VIRTIO_REV: the transport revision.
     pub const SET_VIRTIO_REV: u8 = 0x83;
 }
@@ -190,6 +199,12 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> Transport<'a, C, M, K>
         self.subchannel.id()
     }
 
+    /// The subchannel driver, for status the device presents on its own
+    /// (indicator interruptions, see [`super::indicators`]).
+    pub fn subchannel(&mut self) -> &mut Subchannel<'a, C, M> {
+        &mut self.subchannel
+    }
+
     /// The storage the transport and its queues use.
     pub fn memory(&self) -> &'a M {
         self.memory
@@ -252,6 +267,18 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> Transport<'a, C, M, K>
         self.send(commands::WRITE_STATUS, &[value])
     }
 
+    /// READ_STATUS: the device status byte as the device holds it (it may
+    /// have set DEVICE_NEEDS_RESET). The specification has it from
+    /// revision 2 on: set that with [`Transport::set_revision`] before
+    /// [`Transport::negotiate`]; a device may reject it at revision 1
+    /// (QEMU 7.2 answers it there too).
+    pub fn read_status(&mut self) -> Result<u8, TransportError> {
+        self.run(commands::READ_STATUS, 1)?;
+        let mut value = [0u8];
+        self.memory.read(self.area.data(), &mut value);
+        Ok(value[0])
+    }
+
     /// READ_FEAT of both 32-bit words: the 64 feature bits the device
     /// offers.
     pub fn read_features(&mut self) -> Result<u64, TransportError> {
@@ -303,6 +330,21 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> Transport<'a, C, M, K>
         block[16..24].copy_from_slice(&queue.avail.to_be_bytes());
         block[24..32].copy_from_slice(&queue.used.to_be_bytes());
         self.send(commands::SET_VQ, &block)
+    }
+
+    /// SET_IND: the device sets bit `1 << q` of the doubleword at
+    /// `address` when it uses buffers of queue `q`, and makes the
+    /// subchannel status pending (see [`super::indicators`]). The device
+    /// forgets it at reset.
+    pub fn set_indicators(&mut self, address: u32) -> Result<(), TransportError> {
+        self.send(commands::SET_IND, &u64::from(address).to_be_bytes())
+    }
+
+    /// SET_CONF_IND: the device sets bit 0 of the doubleword at `address`
+    /// when its configuration changes, and makes the subchannel status
+    /// pending.
+    pub fn set_config_indicator(&mut self, address: u32) -> Result<(), TransportError> {
+        self.send(commands::SET_CONF_IND, &u64::from(address).to_be_bytes())
     }
 
     /// The first steps of device initialization (specification, "Device

@@ -6,8 +6,11 @@
 //!   channel programs run by a polled [`Subchannel`](crate::driver::Subchannel),
 //!   and feature negotiation.
 //! - [`queue`]: a split virtqueue in storage the caller provides.
+//! - [`indicators`]: the classic indicators through which the device
+//!   signals used buffers with an I/O interruption.
 //! - [`blk`]: a virtio-blk driver with up to
-//!   [`blk::MAX_IN_FLIGHT`] requests in flight.
+//!   [`blk::MAX_IN_FLIGHT`] requests in flight, polled, interrupt-driven
+//!   or async.
 //!
 //! Byte order: the transport's channel data (VqInfoBlock, VqConfigBlock,
 //! VirtioRevInfo) is big-endian, like every channel structure; feature
@@ -22,6 +25,7 @@
 
 pub mod blk;
 pub mod ccw;
+pub mod indicators;
 pub mod queue;
 
 use crate::structures::SubchannelId;

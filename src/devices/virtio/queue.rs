@@ -187,7 +187,7 @@ impl<'a, M: ChannelMemory> SplitQueue<'a, M> {
     /// `device_max` (READ_VQ_CONF) capped to the storage's capacity (both
     /// are powers of two in practice; the size is rounded down to one).
     /// The rings are zeroed, and the available ring asks for no
-    /// used-buffer notifications (the driver polls).
+    /// used-buffer notifications until [`SplitQueue::set_interrupts`].
     ///
     /// `storage` must be reserved for this queue while the device may use
     /// it (until the device is reset).
@@ -224,6 +224,13 @@ impl<'a, M: ChannelMemory> SplitQueue<'a, M> {
         }
         memory.write(queue.avail, &AVAIL_F_NO_INTERRUPT.to_le_bytes());
         Ok(queue)
+    }
+
+    /// Whether the device is to signal used buffers (its indicator and an
+    /// I/O interruption): clears or sets `VIRTQ_AVAIL_F_NO_INTERRUPT`.
+    pub fn set_interrupts(&self, wanted: bool) {
+        let flags = if wanted { 0 } else { AVAIL_F_NO_INTERRUPT };
+        self.memory.write(self.avail, &flags.to_le_bytes());
     }
 
     /// The queue's entries.

@@ -3,6 +3,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub mod instructions;
+pub mod virtio;
 
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;

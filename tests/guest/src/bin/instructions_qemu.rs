@@ -1,7 +1,7 @@
 //! The condition codes QEMU's channel subsystem gives for each I/O
 //! instruction, and the fields STSCH and TSCH store, read back through the
 //! typed structures. Devices (see `xtask/src/programs.rs`): virtio-blk at
-//! 0100 and 0101, virtio-net at 0200.
+//! 0100, 0101 and 0102 (read-only), virtio-net at 0200.
 //!
 //! QEMU runs a virtio channel program synchronously inside SSCH (or RSCH),
 //! so a subchannel is never seen start pending or active; the only way to
@@ -27,13 +27,14 @@ use s390_cio_boot::{check, check_eq, guest_tests};
 const BLK: u16 = 0x0100;
 const BLK2: u16 = 0x0101;
 const NET: u16 = 0x0200;
+const BLK_RO: u16 = 0x0102;
 
 /// QEMU, for the shared tests: most use BLK, those that modify, disable or
 /// halt the subchannel BLK2; status is there at once.
 static WORLD: World = World {
     device: BLK,
     second_device: BLK2,
-    devices: &[BLK, BLK2, NET],
+    devices: &[BLK, BLK2, NET, BLK_RO],
     // How often TSCH is polled for status (QEMU has it at once).
     polls: 1_000,
     asynchronous: false,

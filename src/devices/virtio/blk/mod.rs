@@ -1,13 +1,25 @@
 //! A virtio-blk driver (virtio 1.x specification, "Block Device") over the
-//! virtio-ccw [`Transport`] and one [`SplitQueue`], polled.
+//! virtio-ccw [`Transport`] and one [`SplitQueue`].
 //!
 //! Requests are start/complete pairs: `submit_*` makes a request available
-//! and returns its [`Token`]; [`VirtioBlk::poll_completion`] returns each
-//! finished request's token with its outcome. Up to [`MAX_IN_FLIGHT`]
-//! requests (fewer if the queue is small) are in flight at once. The
-//! blocking calls ([`VirtioBlk::read`], [`VirtioBlk::write`],
-//! [`VirtioBlk::flush`], [`VirtioBlk::get_id`]) submit one request and
-//! poll until it ends.
+//! and returns its [`Token`]; each finished request comes back once, with
+//! its token and outcome, from whichever front end the caller uses:
+//!
+//! - polled: [`VirtioBlk::poll_completion`] looks at the used ring;
+//! - interrupt-driven ([`VirtioBlk::new_interrupt_driven`]): the device
+//!   signals used buffers through its classic indicators and an I/O
+//!   interruption, which the I/O interruption handler collects into a
+//!   [`StatusMailbox`](crate::driver::StatusMailbox) like any other
+//!   status; [`VirtioBlk::wait_completion`] sleeps in an enabled wait in
+//!   between (module `interrupt`);
+//! - async: [`VirtioBlk::completion`] is a future of the next completion,
+//!   woken from the same mailbox (module `future`), for
+//!   [`executor::block_on`](crate::executor::block_on).
+//!
+//! Up to [`MAX_IN_FLIGHT`] requests (fewer if the queue is small) are in
+//! flight at once. The blocking calls ([`VirtioBlk::read`],
+//! [`VirtioBlk::write`], [`VirtioBlk::flush`], [`VirtioBlk::get_id`])
+//! submit one request and poll until it ends.
 //!
 //! Each request slot `k` owns descriptors `3k` (the 16-byte request
 //! header), `3k + 1` (the caller's data) and `3k + 2` (the status byte),
@@ -22,7 +34,13 @@
 //! only writes to its rings and its request storage, never to a caller's
 //! buffer.
 
+mod future;
+mod interrupt;
+
+pub use future::NextCompletion;
+
 use super::ccw::{Transport, TransportError};
+use super::indicators::IndicatorArea;
 use super::queue::{Descriptor, QueueError, QueueStorage, SplitQueue, DESC_F_NEXT, DESC_F_WRITE};
 use super::{features, Notify};
 use crate::css::ChannelSubsystem;
@@ -242,9 +260,14 @@ pub enum BlkError {
     /// The used ring named descriptor `id`, which heads no request in
     /// flight.
     UnknownId(u32),
-    /// A blocking call's request did not end within the timeout; the
-    /// device was reset, which released the buffer.
+    /// A request did not end within the timeout; the device was reset,
+    /// which released every buffer in flight.
     TimedOut,
+    /// A wait for a completion with no request in flight.
+    Idle,
+    /// An interrupt-driven wait on a driver set up for polling
+    /// ([`VirtioBlk::new`]).
+    NoInterrupts,
     /// A blocking call's request ended with an error.
     Request(RequestError),
     /// An earlier device error stopped the driver; only
@@ -275,6 +298,8 @@ impl fmt::Display for BlkError {
             BlkError::NotifyFailed(code) => write!(f, "queue notification failed: {code}"),
             BlkError::UnknownId(id) => write!(f, "used id {id} is no request in flight"),
             BlkError::TimedOut => write!(f, "request timed out; device reset"),
+            BlkError::Idle => write!(f, "no request in flight to wait for"),
+            BlkError::NoInterrupts => write!(f, "driver set up for polling, not interrupts"),
             BlkError::Request(e) => write!(f, "{e}"),
             BlkError::Broken => write!(f, "driver stopped after a device error"),
         }
@@ -341,25 +366,56 @@ pub struct VirtioBlk<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Not
     serial: u32,
     broken: bool,
     timeout_us: u64,
+    indicators: Option<IndicatorArea>,
+    indicator_interruptions: u32,
+    config_changed: bool,
 }
 
 impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'a, C, M, K, N> {
-    /// Initializes the device behind `transport` (specification, "Device
-    /// Initialization"): negotiates [`SUPPORTED_FEATURES`] (VERSION_1
-    /// required), reads the capacity and block size, sets up queue 0 in
-    /// `queue` (its size: the device's maximum capped to the storage's
-    /// capacity), sets DRIVER_OK. On failure the device status is FAILED.
+    /// Initializes the device behind `transport` for polling (specification,
+    /// "Device Initialization"): negotiates [`SUPPORTED_FEATURES`]
+    /// (VERSION_1 required), reads the capacity and block size, sets up
+    /// queue 0 in `queue` (its size: the device's maximum capped to the
+    /// storage's capacity) with used-buffer notifications suppressed, sets
+    /// DRIVER_OK. On failure the device status is FAILED.
     ///
     /// `queue` and `requests` must be storage reserved for this driver
     /// until the device is reset ([`VirtioBlk::reset`]).
     pub fn new(
-        mut transport: Transport<'a, C, M, K>,
+        transport: Transport<'a, C, M, K>,
         notify: N,
         queue: QueueStorage,
         requests: RequestStorage,
     ) -> Result<Self, BlkError> {
+        Self::open(transport, notify, queue, requests, None)
+    }
+
+    /// As [`VirtioBlk::new`], and before DRIVER_OK gives the device the
+    /// classic indicators in `indicators` (SET_IND, SET_CONF_IND) and asks
+    /// for used-buffer notifications: each batch of completions sets the
+    /// queue's indicator and makes the subchannel status pending, an I/O
+    /// interruption for the interrupt-driven and async front ends.
+    ///
+    /// `indicators` must be reserved for this driver like `queue`.
+    pub fn new_interrupt_driven(
+        transport: Transport<'a, C, M, K>,
+        notify: N,
+        queue: QueueStorage,
+        requests: RequestStorage,
+        indicators: IndicatorArea,
+    ) -> Result<Self, BlkError> {
+        Self::open(transport, notify, queue, requests, Some(indicators))
+    }
+
+    fn open(
+        mut transport: Transport<'a, C, M, K>,
+        notify: N,
+        queue: QueueStorage,
+        requests: RequestStorage,
+        indicators: Option<IndicatorArea>,
+    ) -> Result<Self, BlkError> {
         let features = transport.negotiate(SUPPORTED_FEATURES)?;
-        match Self::set_up(&mut transport, features, queue) {
+        match Self::set_up(&mut transport, features, queue, indicators) {
             Ok((queue, info)) => Ok(VirtioBlk {
                 transport,
                 queue,
@@ -371,6 +427,9 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
                 serial: 0,
                 broken: false,
                 timeout_us: DEFAULT_TIMEOUT_US,
+                indicators,
+                indicator_interruptions: 0,
+                config_changed: false,
             }),
             Err(error) => {
                 transport.fail();
@@ -383,6 +442,7 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
         transport: &mut Transport<'a, C, M, K>,
         features: u64,
         storage: QueueStorage,
+        indicators: Option<IndicatorArea>,
     ) -> Result<(SplitQueue<'a, M>, BlkInfo), BlkError> {
         let mut config = [0u8; CONFIG_BYTES];
         transport.read_config(&mut config)?;
@@ -403,6 +463,12 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
             return Err(BlkError::QueueTooSmall(queue.size()));
         }
         transport.set_queue(queue.addresses())?;
+        if let Some(area) = indicators {
+            area.clear(transport.memory());
+            transport.set_indicators(area.queue_indicators())?;
+            transport.set_config_indicator(area.config_indicator())?;
+            queue.set_interrupts(true);
+        }
         transport.driver_ok()?;
         let info = BlkInfo {
             capacity,
@@ -412,6 +478,18 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
             max_in_flight: MAX_IN_FLIGHT.min(usize::from(queue.size() / 3)),
         };
         Ok((queue, info))
+    }
+
+    /// Reads the capacity again from the configuration space (after the
+    /// device signalled a configuration change, e.g. a resize:
+    /// [`VirtioBlk::take_config_change`]) and returns it; requests in
+    /// flight are not disturbed.
+    pub fn refresh_capacity(&mut self) -> Result<u64, BlkError> {
+        // The capacity is the configuration's first field, little-endian.
+        let mut capacity = [0u8; 8];
+        self.transport.read_config(&mut capacity)?;
+        self.info.capacity = u64::from_le_bytes(capacity);
+        Ok(self.info.capacity)
     }
 
     /// Uses `timeout_us` for the blocking calls (default 10 s).
@@ -438,6 +516,12 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
     /// Requests in flight.
     pub fn in_flight(&self) -> usize {
         self.slots.iter().flatten().count()
+    }
+
+    /// Whether the device signals completions with indicators and I/O
+    /// interruptions ([`VirtioBlk::new_interrupt_driven`]).
+    pub fn is_interrupt_driven(&self) -> bool {
+        self.indicators.is_some()
     }
 
     /// Whether a device error stopped the driver.
@@ -670,10 +754,18 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock, N: Notify> VirtioBlk<'
                 }
             }
             if clock.now_us() >= deadline {
-                self.broken = true;
-                self.transport.reset()?;
-                return Err(BlkError::TimedOut);
+                return Err(self.time_out());
             }
+        }
+    }
+
+    /// A request outlived its deadline: the device is reset, which
+    /// releases every buffer in flight, and the driver is broken.
+    fn time_out(&mut self) -> BlkError {
+        self.broken = true;
+        match self.transport.reset() {
+            Ok(()) => BlkError::TimedOut,
+            Err(error) => BlkError::Transport(error),
         }
     }
 
