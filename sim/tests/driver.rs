@@ -157,6 +157,31 @@ fn deferred_cc3_is_retried_then_not_operational() {
 }
 
 #[test]
+fn path_lost_during_the_program_is_never_a_success() {
+    let (sim, id) = sim_with_device();
+    sim.set_fault_plan(FaultPlan::seeded(3).inject(id, Trigger::Nth(1), Fault::NotOperational));
+    let mut drv = driver(&sim, id);
+    let result = run(&sim, &mut drv, read_program(&sim, CcwFlags::empty()));
+    assert!(
+        matches!(
+            result,
+            Err(IoError::RetriesExhausted {
+                last: RetryCause::NoPath(_),
+                ..
+            })
+        ),
+        "{result:?}\n{}",
+        sim.trace()
+    );
+    // The start was retried after the path-not-operational ending.
+    assert!(
+        sim.log().condition_codes("SSCH").len() > 1,
+        "{}",
+        sim.trace()
+    );
+}
+
+#[test]
 fn cc3_on_a_disabled_subchannel_is_not_operational() {
     let sim = Simulator::new();
     let id = sim.add_device(0x0200, ScriptedDevice::new(test_id()));

@@ -59,7 +59,9 @@ pub enum Escalation {
 pub enum RetryCause {
     /// Deferred cc 1: the device presented status instead of starting.
     DeferredStatusPending,
-    /// Deferred cc 3: no path was operational.
+    /// Deferred cc 3: no path was operational; or the path in use stopped
+    /// answering during the program (path not operational without channel
+    /// end).
     NoPath(Scsw),
     /// Channel-control or interface-control check.
     ChannelCheck(Scsw),

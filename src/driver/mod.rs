@@ -465,6 +465,13 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory> Subchannel<'a, C, M> {
             // for (e.g. a secondary device end after its primary status).
             return self.queue_unsolicited(*irb);
         }
+        if scsw.path_not_operational() && !scsw.device_status().channel_end() {
+            // The path in use stopped answering and the program ended
+            // without the device's ending status: nothing says it ran to
+            // its end (PoP, chapter 16 "I/O Interruptions", the SCSW's
+            // path-not-operational bit).
+            return self.retry(request, RetryCause::NoPath(scsw));
+        }
         let channel = scsw.subchannel_status();
         let retryable = SubchannelStatus::CHANNEL_CONTROL_CHECK
             .union(SubchannelStatus::INTERFACE_CONTROL_CHECK);
