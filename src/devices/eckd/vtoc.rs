@@ -9,7 +9,7 @@
 //! read with Read Key and Data; the offsets below count from the start of
 //! the key.
 
-use super::dasd::EckdDasd;
+use super::dasd::{EckdDasd, Extent, Records};
 use super::error::{Condition, EckdError};
 use super::geometry::{RecordId, Track};
 use crate::css::ChannelSubsystem;
@@ -134,6 +134,25 @@ impl DatasetExtent {
             begin: Track::from_bytes([b[2], b[3], b[4], b[5]]),
             end: Track::from_bytes([b[6], b[7], b[8], b[9]]),
         })
+    }
+
+    /// The first `count` records of this extent, R1 on, for a dataset of
+    /// fixed `record_length`-byte records, `records_per_track` to a
+    /// track: what [`EckdDasd::read_records`] reads.
+    pub fn records(&self, records_per_track: u32, count: u32, record_length: u16) -> Records {
+        Records {
+            extent: Extent {
+                begin: self.begin,
+                end: self.end,
+            },
+            first: RecordId {
+                track: self.begin,
+                record: 1,
+            },
+            records_per_track,
+            count,
+            record_length,
+        }
     }
 }
 
@@ -371,6 +390,36 @@ mod tests {
         assert_eq!(f4.highest_format1, RecordId::new(0, 1, 3));
         assert_eq!((f4.device_size, f4.dscbs_per_track), ((10, 15), 50));
         assert_eq!(f4.vtoc, f1.extents[0], "DS4VTOCE is where DS1EXT1 is");
+    }
+
+    #[test]
+    fn an_extent_gives_its_records_from_r1() {
+        let extent = DatasetExtent {
+            kind: 1,
+            sequence: 0,
+            begin: Track {
+                cylinder: 1,
+                head: 2,
+            },
+            end: Track {
+                cylinder: 2,
+                head: 14,
+            },
+        };
+        let records = extent.records(12, 30, 4096);
+        assert_eq!(records.first, RecordId::new(1, 2, 1));
+        assert_eq!(
+            (records.extent.begin, records.extent.end),
+            (extent.begin, extent.end)
+        );
+        assert_eq!(
+            (
+                records.records_per_track,
+                records.count,
+                records.record_length
+            ),
+            (12, 30, 4096)
+        );
     }
 
     #[test]

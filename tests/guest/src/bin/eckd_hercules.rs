@@ -359,19 +359,7 @@ fn vtoc_finds_the_payload_dataset() -> TestResult {
         .map_err(|e| TestFailure::new(format_args!("find: {e}")))?;
     check_eq!(dataset.block_length, BLOCK, "DS1BLKL");
     let extent = dataset.extents[0].ok_or_else(|| TestFailure::new(format_args!("no extent")))?;
-    let records = Records {
-        extent: Extent {
-            begin: extent.begin,
-            end: extent.end,
-        },
-        first: RecordId {
-            track: extent.begin,
-            record: 1,
-        },
-        records_per_track: BLOCKS_PER_TRACK,
-        count: PAYLOAD_BLOCKS,
-        record_length: BLOCK,
-    };
+    let records = extent.records(BLOCKS_PER_TRACK, PAYLOAD_BLOCKS, BLOCK);
     // SAFETY: as above.
     unsafe { dasd.read_records(records, data(0x40, PAYLOAD_BLOCKS * u32::from(BLOCK))) }
         .map_err(|e| fail("payload", e))?;

@@ -13,9 +13,7 @@
 use core::ptr::addr_of_mut;
 use guest_tests::subchannel_of;
 use s390_cio::css::Cpu;
-use s390_cio::devices::eckd::{
-    Buffer, DataPath, EckdDasd, EckdError, Extent, ProgramArea, RecordId, Records, MAX_RECORDS,
-};
+use s390_cio::devices::eckd::{Buffer, DataPath, EckdDasd, EckdError, ProgramArea, MAX_RECORDS};
 use s390_cio::discovery;
 use s390_cio::driver::{Clock, SenseArea, Subchannel, TodClock};
 use s390_cio::memory::{ChannelMemory, RealMemory};
@@ -103,19 +101,7 @@ fn loads_checks_and_runs_the_payload() -> TestResult {
         .map_err(|e| fail("VTOC", e))?;
     let extent = dataset.extents[0].ok_or_else(|| fail("payload", "no extent"))?;
     let read = |dasd: &mut EckdDasd<'_, Cpu, RealMemory, TodClock>, blocks: u32| {
-        let records = Records {
-            extent: Extent {
-                begin: extent.begin,
-                end: extent.end,
-            },
-            first: RecordId {
-                track: extent.begin,
-                record: 1,
-            },
-            records_per_track: BLOCKS_PER_TRACK,
-            count: blocks,
-            record_length: BLOCK,
-        };
+        let records = extent.records(BLOCKS_PER_TRACK, blocks, BLOCK);
         let buffer = Buffer::new(payload, blocks * u32::from(BLOCK)).expect("payload buffer");
         // SAFETY: the buffer is `STORAGE.payload`, which nothing else uses
         // while the driver runs.
