@@ -55,6 +55,15 @@ fn cases() -> Vec<Case> {
     bad_line_crc[COMMAND_LINE_ENTRY + ENTRY_CRC] ^= 1;
     let mut kernel_past_end = good.clone();
     kernel_past_end[KERNEL_ENTRY..KERNEL_ENTRY + 8].copy_from_slice(&u64::MAX.to_be_bytes());
+    let mut version_2 = good.clone();
+    version_2[8..12].copy_from_slice(&2u32.to_be_bytes());
+    // The kernel's parameter area says it takes 16 bytes of command line
+    // with the zero; "console=ttysclp0" needs 17.
+    let mut short_limit = fake_kernel();
+    short_limit[0x10430..0x10438].copy_from_slice(&16u64.to_be_bytes());
+    // The bootloader runs at 16 MiB: a kernel loaded from 0 must end below.
+    let mut huge = fake_kernel();
+    huge.resize(17 << 20, 0x07);
     vec![
         Case {
             name: "no_disk_at_all",
@@ -118,6 +127,27 @@ fn cases() -> Vec<Case> {
             bootindex: true,
             code: 0x209,
             message: "not an s390 Linux image",
+        },
+        Case {
+            name: "unsupported_boot_map_version",
+            disk: Some(version_2),
+            bootindex: true,
+            code: 0x205,
+            message: "unsupported boot map version 2",
+        },
+        Case {
+            name: "command_line_over_the_kernels_limit",
+            disk: Some(disk_with(&short_limit)),
+            bootindex: true,
+            code: 0x20b,
+            message: "longer than the kernel's limit (16",
+        },
+        Case {
+            name: "kernel_over_the_memory_map",
+            disk: Some(disk_with(&huge)),
+            bootindex: true,
+            code: 0x20a,
+            message: "the kernel (17825792 bytes) does not fit",
         },
     ]
 }
