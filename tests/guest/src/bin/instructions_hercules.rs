@@ -18,6 +18,7 @@ use guest_tests::instructions::{
 use guest_tests::{nop_program, subchannel_of, wait_for_status};
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;
+use s390_cio::driver::{Clock, TodClock};
 use s390_cio::instructions::{CancelResult, ClearResult, HaltResult, ModifyResult, StartResult};
 use s390_cio::structures::{
     ActivityControl, DeviceStatus, ErrorRecoveryCode, FunctionControl, ReportingSource,
@@ -174,6 +175,11 @@ fn hercules_quirk_csch_of_suspended_program_leaves_msch_busy() -> TestResult {
     Ok(())
 }
 
+/// How often the quirk test tries SSCH while Hercules parks the suspended
+/// program, and how long it waits between tries.
+const PARK_TRIES: u32 = 100;
+const PARK_WAIT_US: u64 = 1_000;
+
 /// Hercules quirk: SSCH of a subchannel whose start function is suspended
 /// gives cc 0 and runs the new channel program to its final status; the
 /// suspended one is forgotten by the subchannel (its device thread stays
@@ -190,8 +196,24 @@ fn hercules_quirk_ssch_cc0_while_suspended() -> TestResult {
     program.clear_suspend_flag();
     let other = nop_program();
     let orb = other.orb(0x2222);
-    // SAFETY: `other` lives until its final status is collected below.
-    let cc = unsafe { Cpu.start_subchannel(id, &orb) };
+    // Until Hercules' device thread has parked the suspended program, SSCH
+    // gives cc 2 as the PoP says (measured: now and then under load); once
+    // it has, cc 0. Each try is made while STSCH still shows the
+    // subchannel suspended.
+    let mut cc = StartResult::Busy;
+    for _ in 0..PARK_TRIES {
+        check!(
+            store(id)?.scsw.is_suspended(),
+            "no longer suspended before SSCH"
+        );
+        // SAFETY: `other` lives until its final status is collected below.
+        cc = unsafe { Cpu.start_subchannel(id, &orb) };
+        if cc != StartResult::Busy {
+            break;
+        }
+        let until = TodClock.now_us() + PARK_WAIT_US;
+        while TodClock.now_us() < until {}
+    }
     check_eq!(cc, StartResult::Started, "SSCH while suspended");
     let irb = wait_for_status(id)?;
     let scsw = irb.scsw;
