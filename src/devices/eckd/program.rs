@@ -6,7 +6,7 @@
 //! Data Addressing").
 
 use super::geometry::{RecordId, Track};
-use crate::memory::ChannelMemory;
+use crate::memory::{is_channel_area, ChannelMemory};
 use crate::structures::{
     format2_idaws, midaws, Ccw1, CcwFlags, Format2Idaw, IdawBlockSize, IdawError, Midaw, Orb,
 };
@@ -303,10 +303,7 @@ impl ProgramArea {
     /// doubleword aligned, at least [`ProgramArea::MIN_SIZE`] bytes and
     /// ends below 2 GiB.
     pub const fn new(address: u32, size: u32) -> Option<Self> {
-        if address.is_multiple_of(8)
-            && size >= Self::MIN_SIZE
-            && address as u64 + size as u64 <= 0x8000_0000
-        {
+        if size >= Self::MIN_SIZE && is_channel_area(address, size as usize, 8) {
             Some(ProgramArea { address, size })
         } else {
             None
@@ -478,7 +475,7 @@ impl<'m, M: ChannelMemory> ProgramWriter<'m, M> {
             DataPath::Direct => {
                 let address = u32::try_from(buffer.address)
                     .ok()
-                    .filter(|a| u64::from(*a) + u64::from(buffer.len) <= 0x8000_0000)
+                    .filter(|&a| is_channel_area(a, buffer.len as usize, 1))
                     .ok_or(ProgramError::NotDirectlyAddressable(buffer.address))?;
                 Ccw1::new(command, flags, count, address)
             }

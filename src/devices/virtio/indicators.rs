@@ -22,7 +22,7 @@
 //! driven here: they arrive as I/O interruptions without a subchannel,
 //! which the runtimes' I/O handlers do not route.
 
-use crate::memory::ChannelMemory;
+use crate::memory::{is_channel_area, ChannelMemory};
 use crate::structures::{Irb, StatusControl};
 
 /// Channel-addressable storage for the two indicator doublewords: the
@@ -41,7 +41,7 @@ impl IndicatorArea {
     /// An area at `address`; `None` unless it is doubleword aligned and
     /// ends below 2 GiB.
     pub const fn new(address: u32) -> Option<Self> {
-        if address.is_multiple_of(8) && address as u64 + Self::SIZE as u64 <= 0x8000_0000 {
+        if is_channel_area(address, Self::SIZE, 8) {
             Some(IndicatorArea { address })
         } else {
             None
