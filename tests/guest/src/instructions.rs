@@ -9,6 +9,7 @@ use crate::{nop_program, subchannel_of, wait_for_status, ISC};
 use core::ptr;
 use s390_cio::css::{ChannelSubsystem, Cpu};
 use s390_cio::discovery;
+use s390_cio::driver::{Clock, TodClock};
 use s390_cio::instructions::{
     CancelResult, ClearResult, HaltResult, ModifyResult, ResumeResult, StartResult, StoreResult,
     TestSubchannelResult,
@@ -32,8 +33,10 @@ pub struct World {
     /// Every device the guest has; the missing subchannel is the one past
     /// the last of theirs.
     pub devices: &'static [u16],
-    /// How often STSCH, TSCH or TPI is polled for status.
-    pub polls: u32,
+    /// How long STSCH, TSCH or TPI is polled for status, in microseconds
+    /// of TOD time (time, not a number of polls, which a loaded host's
+    /// Hercules device threads may outlast).
+    pub poll_us: u64,
     /// Whether status arrives some time after the instruction (device
     /// threads: poll for it) rather than within it.
     pub asynchronous: bool,
@@ -199,7 +202,8 @@ impl World {
         done: impl Fn(&Schib) -> bool,
     ) -> Result<Schib, TestFailure> {
         let mut schib = store(id)?;
-        for _ in 0..self.polls {
+        let deadline = self.poll_deadline();
+        while TodClock.now_us() < deadline {
             if done(&schib) {
                 return Ok(schib);
             }
@@ -281,7 +285,8 @@ impl World {
         let mut irb = Irb::default();
         let mut schib = Schib::default();
         if self.asynchronous {
-            for _ in 0..self.polls {
+            let deadline = self.poll_deadline();
+            while TodClock.now_us() < deadline {
                 if Cpu.store_subchannel(id, &mut schib) != StoreResult::Stored {
                     break;
                 }
@@ -316,16 +321,22 @@ impl World {
         }
     }
 
-    /// TSCH until status is pending, at most [`World::polls`] times; the
+    /// TSCH until status is pending, for at most [`World::poll_us`]; the
     /// IRB of the last TSCH (a [`sentinel_irb`] if it stored none).
     fn poll_tsch(&self, id: SubchannelId) -> Irb {
         let mut irb = sentinel_irb();
-        for _ in 0..self.polls {
+        let deadline = self.poll_deadline();
+        while TodClock.now_us() < deadline {
             if Cpu.test_subchannel(id, &mut irb) == TestSubchannelResult::StatusWasPending {
                 break;
             }
         }
         irb
+    }
+
+    /// When a poll that starts now gives up.
+    fn poll_deadline(&self) -> u64 {
+        TodClock.now_us() + self.poll_us
     }
 }
 
@@ -751,12 +762,11 @@ pub fn tpi_cc0_then_cc1(world: &World) -> TestResult {
     // SAFETY: `program` lives until wait_for_status collected the status.
     let cc = unsafe { Cpu.start_subchannel(id, &program.orb(0x7777)) };
     check_eq!(cc, StartResult::Started, "SSCH");
-    let tries = if world.asynchronous { world.polls } else { 1 };
-    let mut code = None;
-    for _ in 0..tries {
-        code = Cpu.test_pending_interruption();
-        if code.is_some() {
-            break;
+    let mut code = Cpu.test_pending_interruption();
+    if world.asynchronous {
+        let deadline = world.poll_deadline();
+        while code.is_none() && TodClock.now_us() < deadline {
+            code = Cpu.test_pending_interruption();
         }
     }
     check!(code.is_some(), "TPI found nothing");

@@ -44,8 +44,8 @@ static WORLD: World = World {
         LATER_DEVICES[2],
         LATER_DEVICES[3],
     ],
-    // How often STSCH or TSCH is polled for a device thread's status.
-    polls: 1_000_000,
+    // How long STSCH or TSCH is polled for a device thread's status.
+    poll_us: 5_000_000,
     asynchronous: true,
     suspension_has_intermediate_status: true,
     // See `hercules_quirk_ssch_cc0_while_suspended`.

@@ -35,8 +35,8 @@ static WORLD: World = World {
     device: BLK,
     second_device: BLK2,
     devices: &[BLK, BLK2, NET, BLK_RO],
-    // How often TSCH is polled for status (QEMU has it at once).
-    polls: 1_000,
+    // How long TSCH is polled for status (QEMU has it at once).
+    poll_us: 10_000,
     asynchronous: false,
     suspension_has_intermediate_status: false,
     ssch_while_suspended_is_busy: true,
