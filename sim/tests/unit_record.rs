@@ -301,7 +301,7 @@ fn empty_hopper_without_end_of_file_is_intervention_required() {
 }
 
 #[test]
-fn reader_read_is_retried_after_an_interface_control_check() {
+fn reader_reports_an_interface_control_check_instead_of_reading_again() {
     let deck = [ebcdic_of("ONLY CARD")];
     let (sim, id) = sim_with(CardReader3505::new(deck.iter().map(Vec::as_slice), true));
     sim.set_fault_plan(FaultPlan::seeded(4).inject(
@@ -312,12 +312,50 @@ fn reader_read_is_retried_after_an_interface_control_check() {
     let clock = SimClock::new(&sim);
     let mut reader = CardReader::new(channel(&sim, id, &clock));
     let mut card = [0u8; CARD_BYTES];
+    match reader.read_card(&mut card) {
+        Err(UnitRecordError::Io(IoError::Channel { scsw })) => {
+            assert!(scsw.subchannel_status().interface_control_check())
+        }
+        other => panic!("{other:?}\n{}", sim.trace()),
+    }
+    assert_eq!(sim.log().condition_codes("SSCH").len(), 1, "it was retried");
+    // The caller decides; here the model had not fed the card yet.
+    assert_eq!(reader.read_card(&mut card), Ok(Some(CARD_BYTES)));
+    assert_eq!(&card[..9], ebcdic_of("ONLY CARD").as_slice());
+}
+
+#[test]
+fn printer_reports_a_channel_control_check_instead_of_printing_again() {
+    let (sim, id) = sim_with(Printer1403::new());
+    sim.set_fault_plan(FaultPlan::seeded(5).inject(
+        id,
+        Trigger::Nth(1),
+        Fault::ChannelControlCheck,
+    ));
+    let clock = SimClock::new(&sim);
+    let mut printer = Printer::new(channel(&sim, id, &clock));
+    assert!(matches!(
+        printer.write_line(b"ONCE", Spacing::Lines(1)),
+        Err(UnitRecordError::Io(IoError::Channel { .. }))
+    ));
+    assert_eq!(sim.log().condition_codes("SSCH").len(), 1, "it was retried");
+}
+
+#[test]
+fn console_write_is_retried_after_an_interface_control_check() {
+    let (sim, id) = sim_with(ConsoleModel::new());
+    sim.set_fault_plan(FaultPlan::seeded(6).inject(
+        id,
+        Trigger::Nth(1),
+        Fault::InterfaceControlCheck,
+    ));
+    let clock = SimClock::new(&sim);
+    let mut console = Console::new(channel(&sim, id, &clock));
+    console.write_line(b"AGAIN").unwrap();
     assert_eq!(
-        reader.read_card(&mut card),
-        Ok(Some(CARD_BYTES)),
+        sim.log().condition_codes("SSCH").len(),
+        2,
         "{}",
         sim.trace()
     );
-    assert_eq!(&card[..9], ebcdic_of("ONLY CARD").as_slice());
-    assert_eq!(reader.read_card(&mut card), Ok(None));
 }

@@ -88,7 +88,10 @@ pub enum IoError {
         last: RetryCause,
     },
     /// The channel subsystem ended the program with an error (program
-    /// check, protection check, channel-data check, chaining check).
+    /// check, protection check, channel-data check, chaining check; a
+    /// channel-control or interface-control check when
+    /// [`Config::retry_channel_checks`](super::Config::retry_channel_checks)
+    /// is off).
     Channel {
         /// The ending status.
         scsw: Scsw,

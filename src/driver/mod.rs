@@ -73,6 +73,11 @@ pub struct Config {
     /// Restarts after deferred cc 1 or 3, channel-control or
     /// interface-control checks.
     pub error_retries: u32,
+    /// Whether a channel-control or interface-control check restarts the
+    /// program. Such a check may come after data moved, so a program that
+    /// must not run twice (a printer line, a card feed) turns this off and
+    /// gets [`IoError::Channel`] instead.
+    pub retry_channel_checks: bool,
     /// How long a request may run before it is halted.
     pub timeout_us: u64,
     /// How long a halt may take before the subchannel is cleared.
@@ -86,6 +91,7 @@ impl Default for Config {
         Config {
             start_attempts: 16,
             error_retries: 3,
+            retry_channel_checks: true,
             timeout_us: 10_000_000,
             halt_timeout_us: 1_000_000,
             clear_timeout_us: 1_000_000,
@@ -219,6 +225,11 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory> Subchannel<'a, C, M> {
     pub fn with_config(mut self, config: Config) -> Self {
         self.config = config;
         self
+    }
+
+    /// The limits in use.
+    pub fn config(&self) -> Config {
+        self.config
     }
 
     /// Fetches sense data with a basic SENSE into `area` after a unit check.
@@ -476,7 +487,11 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory> Subchannel<'a, C, M> {
         let retryable = SubchannelStatus::CHANNEL_CONTROL_CHECK
             .union(SubchannelStatus::INTERFACE_CONTROL_CHECK);
         if channel.intersects(retryable) {
-            return self.retry(request, RetryCause::ChannelCheck(scsw));
+            if self.config.retry_channel_checks {
+                return self.retry(request, RetryCause::ChannelCheck(scsw));
+            }
+            self.state = State::Idle;
+            return Event::Done(Err(IoError::Channel { scsw }));
         }
         let fatal = channel.difference(
             SubchannelStatus::PROGRAM_CONTROLLED_INTERRUPTION

@@ -40,7 +40,7 @@ pub use reader::{CardReader, CARD_BYTES};
 
 use super::ebcdic;
 use crate::css::ChannelSubsystem;
-use crate::driver::{Clock, Completion, IoError, SenseArea, Subchannel};
+use crate::driver::{Clock, Completion, Config, IoError, SenseArea, Subchannel};
 use crate::memory::{is_channel_area, ChannelMemory};
 use crate::structures::{Ccw1, CcwFlags, Orb, SenseFlags};
 use core::fmt;
@@ -184,6 +184,20 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> RecordChannel<'a, C, M
             memory,
             clock,
             area,
+        }
+    }
+
+    /// The same channel with channel-control and interface-control checks
+    /// reported rather than retried: a retry would print a line twice or
+    /// feed past a card the check came after.
+    fn without_channel_check_retries(self) -> Self {
+        let config = Config {
+            retry_channel_checks: false,
+            ..self.subchannel.config()
+        };
+        RecordChannel {
+            subchannel: self.subchannel.with_config(config),
+            ..self
         }
     }
 

@@ -53,9 +53,13 @@ pub struct Printer<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> {
 }
 
 impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> Printer<'a, C, M, K> {
-    /// The printer on `channel`.
+    /// The printer on `channel`. A channel-control or interface-control
+    /// check is reported ([`crate::driver::IoError::Channel`]), not retried:
+    /// the line may have printed.
     pub fn new(channel: RecordChannel<'a, C, M, K>) -> Self {
-        Printer { channel }
+        Printer {
+            channel: channel.without_channel_check_retries(),
+        }
     }
 
     /// Prints one line of ASCII `text` (at most 132 print positions on a

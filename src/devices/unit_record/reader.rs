@@ -18,9 +18,13 @@ pub struct CardReader<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> {
 }
 
 impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> CardReader<'a, C, M, K> {
-    /// The card reader on `channel`.
+    /// The card reader on `channel`. A channel-control or interface-control
+    /// check is reported ([`crate::driver::IoError::Channel`]), not retried:
+    /// the card may have been fed.
     pub fn new(channel: RecordChannel<'a, C, M, K>) -> Self {
-        CardReader { channel }
+        CardReader {
+            channel: channel.without_channel_check_retries(),
+        }
     }
 
     /// Reads the next card into `card` (EBCDIC, as punched) and returns
