@@ -135,8 +135,9 @@ pub const QUIRKS: &[Quirk] = &[
         name: "residual-of-bad-ccw",
         why: "for a CCW rejected with program check (command code 0x00) Hercules stores \
               the CCW's count (8) as residual count, the simulator 0; no data was \
-              transferred either way. Not a departure: the PoP's count-field table \
-              makes the count unpredictable after a program check",
+              transferred either way. Not a departure: the count-field table of the \
+              System/370 PoP, whose I/O the channel subsystem keeps, makes the count \
+              unpredictable after a program check",
         lines: &[(1, "tsch cc0 fc4 ac00 sc17 ds00 cs20 ccw+8 rc8")],
     },
     Quirk {
