@@ -70,8 +70,8 @@ use heapless::Deque;
 pub struct Config {
     /// SSCH attempts answered with cc 1 or cc 2 before giving up.
     pub start_attempts: u32,
-    /// Restarts after deferred cc 1 or 3, channel-control or
-    /// interface-control checks.
+    /// Restarts after deferred cc 1 or 3, a path that stopped answering
+    /// during the program, channel-control or interface-control checks.
     pub error_retries: u32,
     /// Whether a channel-control or interface-control check restarts the
     /// program. Such a check may come after data moved, so a program that
