@@ -22,8 +22,9 @@
 //! at 0x10400 (initrd start at 0x10408, initrd size at 0x10410, command line
 //! at 0x10480).
 
+use crate::qemu;
 use anyhow::{bail, Context, Result};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -397,12 +398,7 @@ pub fn boot(boot: &Boot) -> Result<BootRun> {
     let start = Instant::now();
     let mut child = command.spawn().context("cannot start qemu-system-s390x")?;
     let stdout = child.stdout.take().context("no stdout")?;
-    let mut stderr = child.stderr.take().context("no stderr")?;
-    let stderr_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stderr.read_to_string(&mut text).ok();
-        text
-    });
+    let stderr_reader = qemu::drain_stderr(&mut child)?;
     let (lines_tx, lines_rx) = std::sync::mpsc::channel::<(String, Instant)>();
     let reader = std::thread::spawn(move || {
         for line in BufReader::new(stdout).split(b'\n') {

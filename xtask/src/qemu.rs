@@ -16,7 +16,7 @@ use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 /// Console prefix of a guest's request to the host.
@@ -67,12 +67,7 @@ pub fn run(
         .spawn()
         .context("cannot start qemu-system-s390x")?;
     let stdout = child.stdout.take().context("no stdout")?;
-    let mut stderr = child.stderr.take().context("no stderr")?;
-    let stderr_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        stderr.read_to_string(&mut text).ok();
-        text
-    });
+    let stderr_reader = drain_stderr(&mut child)?;
     let mut console = Vec::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.context("reading QEMU's console")?;
@@ -161,4 +156,15 @@ pub fn run_interactive(
         .status()
         .context("cannot start qemu-system-s390x")?;
     Ok(exit_of(status, "(on the console above)"))
+}
+
+/// Reads `child`'s piped stderr to its end on a thread of its own (so a
+/// chatty QEMU never blocks on a full pipe); join the handle for the text.
+pub fn drain_stderr(child: &mut Child) -> Result<std::thread::JoinHandle<String>> {
+    let mut stderr = child.stderr.take().context("no stderr")?;
+    Ok(std::thread::spawn(move || {
+        let mut text = String::new();
+        stderr.read_to_string(&mut text).ok();
+        text
+    }))
 }
