@@ -625,16 +625,8 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
         count: u32,
         buffer: Buffer,
     ) -> Result<(), EckdError> {
-        let start = Self::check_blocks(layout, first, count)?;
         // SAFETY: this function's contract.
-        unsafe {
-            self.records(
-                Operation::ReadData,
-                layout.records(start, count),
-                buffer,
-                |n| layout.locate(first + n),
-            )
-        }
+        unsafe { self.transfer_blocks(Operation::ReadData, layout, first, count, buffer) }
     }
 
     /// Writes blocks `first..first + count` of `layout` from `buffer`.
@@ -648,15 +640,29 @@ impl<'a, C: ChannelSubsystem, M: ChannelMemory, K: Clock> EckdDasd<'a, C, M, K> 
         count: u32,
         buffer: Buffer,
     ) -> Result<(), EckdError> {
+        // SAFETY: this function's contract.
+        unsafe { self.transfer_blocks(Operation::WriteData, layout, first, count, buffer) }
+    }
+
+    /// [`EckdDasd::read_blocks`] or [`EckdDasd::write_blocks`], by
+    /// `operation`.
+    ///
+    /// # Safety
+    /// As for [`EckdDasd::read_count_key_and_data`].
+    unsafe fn transfer_blocks(
+        &mut self,
+        operation: Operation,
+        layout: &BlockLayout,
+        first: u32,
+        count: u32,
+        buffer: Buffer,
+    ) -> Result<(), EckdError> {
         let start = Self::check_blocks(layout, first, count)?;
         // SAFETY: this function's contract.
         unsafe {
-            self.records(
-                Operation::WriteData,
-                layout.records(start, count),
-                buffer,
-                |n| layout.locate(first + n),
-            )
+            self.records(operation, layout.records(start, count), buffer, |n| {
+                layout.locate(first + n)
+            })
         }
     }
 
